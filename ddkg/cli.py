@@ -1,0 +1,131 @@
+"""The ``ddkg`` command line."""
+
+from __future__ import annotations
+
+import json
+import sys
+from importlib import resources
+from pathlib import Path
+
+import click
+
+from . import __version__
+
+
+def _fail(msg: str) -> None:
+    click.echo(f"ddkg: {msg}", err=True)
+    sys.exit(1)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="ddkg")
+def main() -> None:
+    """ddkg: defense-diplomacy knowledge graphs from Arabic, Persian and English news."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--store", "store_dir", required=True, type=click.Path(file_okay=False), help="Store directory.")
+@click.option("--strict", is_flag=True, help="Stop at the first file that cannot be read.")
+@click.option("--force", is_flag=True, help="Re-extract documents already in the store.")
+@click.option("--export", "export_file", type=click.Path(dir_okay=False), help="Also write the dataset (.trig/.nq).")
+@click.option("--quiet", "-q", is_flag=True, help="No per-file progress.")
+def build(paths, store_dir, strict, force, export_file, quiet) -> None:
+    """Ingest files and folders (.txt .html .jsonl feeds) into the store."""
+    from .graph.build import BuildError
+    from .graph.build import build as run_build
+    from .graph.store import GraphStore, StoreError
+
+    try:
+        store = GraphStore(store_dir)
+    except StoreError as exc:
+        _fail(str(exc))
+
+    def progress(doc, status):
+        if doc is None:
+            click.echo(f"skipped: {status}", err=True)
+        elif not quiet:
+            click.echo(f"{status:>9}  {doc.key}", err=True)
+
+    try:
+        report = run_build(paths, store, strict=strict, force=force, version=__version__, progress=progress)
+    except BuildError as exc:
+        _fail(str(exc))
+    click.echo(report.summary())
+    click.echo(f"store: {Path(store_dir).resolve()}")
+    if export_file:
+        fmt = "nquads" if str(export_file).endswith((".nq", ".nquads")) else "trig"
+        out = store.export(export_file, fmt)
+        click.echo(f"graph: {out.resolve()}")
+
+
+@main.command()
+@click.option("--store", "store_dir", required=True, type=click.Path(file_okay=False, exists=True))
+@click.option("--format", "fmt", type=click.Choice(["trig", "nquads", "turtle", "jsonld"]), default="trig",
+              show_default=True, help="Serialization.")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="Output file.")
+def export(store_dir, fmt, out) -> None:
+    """Write the whole dataset to a file (TriG, N-Quads, Turtle merged, JSON-LD)."""
+    from .graph.store import GraphStore, StoreError
+
+    try:
+        store = GraphStore(store_dir)
+    except StoreError as exc:
+        _fail(str(exc))
+    path = store.export(out, fmt)
+    click.echo(f"{len(store)} quads written to {path.resolve()}")
+
+
+@main.command()
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def extract(path) -> None:
+    """Print what one file yields (entities and facts with evidence) as JSON, without storing it."""
+    from .ingest.documents import ReadError
+    from .ingest.pipeline import UnsupportedLanguage
+    from .ingest.pipeline import extract as run
+    from .ingest.readers import read_file
+
+    try:
+        docs = read_file(path)
+    except ReadError as exc:
+        _fail(str(exc))
+    out = []
+    for doc in docs:
+        try:
+            ex = run(doc)
+        except UnsupportedLanguage as exc:
+            _fail(str(exc))
+        out.append({
+            "document": doc.key, "sha256": doc.sha256, "language": ex.lang,
+            "entities": {k: {"type": e.type, "label": e.label_en or (e.pref or ("",))[0],
+                             "mentions": sorted({m.surface for m in ex.mentions if m.entity == k})}
+                         for k, e in sorted(ex.entities.items())},
+            "facts": [{"kind": f.kind, **{k: v for k, v in f.args.items()},
+                       "evidence": [{"sentence": doc.text[e.start:e.end], "start": e.start, "end": e.end,
+                                     "rule": e.rule, "confidence": e.conf} for e in f.evidence]}
+                      for f in ex.facts],
+        })
+    click.echo(json.dumps(out if len(out) > 1 else out[0], ensure_ascii=False, indent=1))
+
+
+@main.command()
+@click.option("--out", "out_dir", default="ddkg-demo", show_default=True, type=click.Path(file_okay=False),
+              help="Folder for the store and the exported graph.")
+def demo(out_dir) -> None:
+    """Build the bundled example articles (3 Arabic, 2 Persian) and export the graph."""
+    from .graph.build import build as run_build
+    from .graph.store import GraphStore
+
+    out = Path(out_dir)
+    examples = resources.files("ddkg") / "examples"
+    with resources.as_file(examples) as ex_dir:
+        store = GraphStore(out / "store")
+        report = run_build([ex_dir], store, version=__version__)
+    click.echo(report.summary())
+    trig = store.export(out / "graph.trig", "trig")
+    click.echo(f"store: {(out / 'store').resolve()}")
+    click.echo(f"graph: {trig.resolve()}")
+
+
+if __name__ == "__main__":
+    main()
