@@ -1,0 +1,1 @@
+"""Extracted facts to a dataset: RDF, the store, export (and later queries, projections, rendering)."""

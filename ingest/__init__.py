@@ -1,0 +1,1 @@
+"""Documents to extracted facts: readers, language ID, normalization, gazetteer, rules, resolution."""

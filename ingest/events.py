@@ -1,0 +1,417 @@
+"""Events and relations from a document's sentences: meetings, visits, attendance, agreements and their
+signing, arms transfers, inspections and statements with a stance.
+
+Each rule reads the items of one sentence (names, titles, cue words from the language's lexicon) and the
+people found in it, and updates document-level state, so that "the two sides" or "this system" refer back
+to what the article already said. Each fact keeps the evidence sentences and the rule that fired.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from .dates import sentence_date
+from .kb import KB
+from .lexicon import Lexicon
+from .model import Evidence, Fact
+from .normalize import fold
+from .tagging import Item
+
+
+@dataclass(slots=True)
+class PM:
+    """A person mention in a sentence, already resolved to an entity key."""
+
+    key: str
+    item: int  # item index of the mention
+    via: str  # name, surname, description, counterpart, both-sides
+    nationality: str | None = None
+
+
+@dataclass(slots=True)
+class EM:
+    """Any other entity mention in a sentence."""
+
+    key: str
+    item: int
+    type: str
+    generic: bool = False
+
+
+@dataclass
+class SentenceView:
+    index: int
+    start: int
+    end: int
+    items: list[Item]
+    people: list[PM]
+    entities: list[EM]
+    coordinated: list[tuple[str, str]] = field(default_factory=list)
+    # countries of unnamed counterparts ("his Indian counterpart")
+    counterparts: list[str] = field(default_factory=list)
+
+    def cue_items(self, name: str) -> list[int]:
+        return [i for i, it in enumerate(self.items) if name in it.cues]
+
+    def has(self, name: str) -> bool:
+        return any(name in it.cues for it in self.items)
+
+    def of_type(self, *prefixes: str) -> list[EM]:
+        return [e for e in self.entities if e.key.split(":")[0] in prefixes]
+
+
+@dataclass
+class DocState:
+    kb: KB
+    lex: Lexicon
+    published: dt.date | None
+    nationality: dict[str, str | None]
+    conference_of_doc: list[str] = field(default_factory=list)
+    facts: list[Fact] = field(default_factory=list)
+    meetings: list[Fact] = field(default_factory=list)
+    visits: dict[str, Fact] = field(default_factory=dict)
+    last_weapons: list[str] = field(default_factory=list)
+    dateline: str | None = None
+    agreements: list[tuple[int, str]] = field(default_factory=list)  # (sentence, generic agreement mention key)
+    promoted: set[str] = field(default_factory=set)  # generic entities that took part in a fact
+    conf_locations: dict[str, str] = field(default_factory=dict)  # conference key -> place key
+
+    def ev(self, s: SentenceView, rule: str, conf: float) -> Evidence:
+        return Evidence(s.index, s.start, s.end, rule, conf)
+
+    def country(self, key: str | None) -> str | None:
+        if not key:
+            return None
+        kind, _, ident = key.partition(":")
+        if kind == "country":
+            return ident
+        e = self.kb.get(key)
+        return self.kb.country_of(e) if e is not None else None
+
+
+def _date_args(s: SentenceView, st: DocState) -> dict:
+    d = sentence_date(s.items, st.lex, st.published)
+    if d is None:
+        return {}
+    return {"date": d.iso} if d.iso else {"dateText": d.text}
+
+
+def _places(s: SentenceView, st: DocState, markers: list[str], exclude_country: set[str] | None = None) -> list[str]:
+    """Places in the sentence, those after a marker (في, به, to) first, cities before countries."""
+    exclude_country = exclude_country or set()
+    marked, other = [], []
+    for e in s.entities:
+        kind = e.key.split(":")[0]
+        if kind not in ("place", "country") or s.items[e.item].kind == "adj":
+            continue
+        it = s.items[e.item]
+        prev = s.items[e.item - 1].fold if e.item > 0 else ""
+        is_marked = prev in markers or (it.prefix and fold(it.prefix) in markers)
+        (marked if is_marked else other).append(e.key)
+    out = []
+    for k in marked + other:
+        if k not in out and st.country(k) not in exclude_country | {None} or (k not in out and k.startswith("place:")
+                                                                           and st.country(k) is None):
+            out.append(k)
+    out.sort(key=lambda k: 0 if k.startswith("place:") else 1)
+    return out
+
+
+def _nearest_person(s: SentenceView, idx: int, after_first: bool = True) -> PM | None:
+    if not s.people:
+        return None
+    after = [p for p in s.people if p.item >= idx]
+    before = [p for p in s.people if p.item < idx]
+    if after_first and after:
+        return min(after, key=lambda p: p.item - idx)
+    if before:
+        return max(before, key=lambda p: p.item)
+    return after[0] if after else None
+
+
+def meetings(s: SentenceView, st: DocState) -> None:
+    lex = st.lex
+    parts = {p.key for p in s.people}
+    trig = s.has("trig:meeting")
+    joint = s.has("trig:joint") and (s.coordinated or any(p.via == "both-sides" for p in s.people))
+    presence = s.cue_items("trig:presence")
+    if presence and st.meetings:
+        extra = {p.key for p in s.people if p.item > presence[0]}
+        if extra:
+            m = st.meetings[-1]
+            m.args["participant"] = sorted(set(m.args["participant"]) | extra)
+            m.evidence.append(st.ev(s, "meeting-presence", 0.8))
+            return
+    if trig and len(parts) < 2 and not st.meetings:
+        # "during the meeting" after a visit made at someone's invitation: the visitor met the host
+        for v in st.visits.values():
+            if v.args.get("invitedBy"):
+                parts = set(v.args["participant"]) | set(v.args["invitedBy"])
+                break
+    if trig and len(parts) == 1 and s.counterparts:
+        # a meeting with an unnamed counterpart: the counterpart's country stands for the other side
+        own = f"country:{st.nationality.get(next(iter(parts)))}"
+        for country in s.counterparts:
+            if country == own:
+                continue
+            m = Fact("Meeting", {"participant": sorted(parts | {country})}, [st.ev(s, "meeting-counterpart", 0.6)],
+                     key=f"meeting-{len(st.meetings) + 1}")
+            for k, v in _date_args(s, st).items():
+                m.args.setdefault(k, v)
+            places = _places(s, st, st.lex.trig("place_marker"))
+            if places:
+                m.args["location"] = places[0]
+            st.meetings.append(m)
+            st.facts.append(m)
+        return
+    if not (trig or joint) or len(parts) < 2:
+        return
+    conf = 0.85 if trig else 0.65
+    rule = "meeting-trigger" if trig else "meeting-joint-statement"
+    target = None
+    for m in st.meetings:
+        if len(parts & set(m.args["participant"])) >= 2:
+            target = m
+            break
+    places = _places(s, st, lex.trig("place_marker"))
+    sidelines = s.has("trig:sidelines")
+    confs = [e.key for e in s.of_type("event")]
+    weapons = [e.key for e in s.of_type("weapon") if not e.generic]
+    if target is None:
+        target = Fact("Meeting", {"participant": sorted(parts)}, [], key=f"meeting-{len(st.meetings) + 1}")
+        st.meetings.append(target)
+        st.facts.append(target)
+    else:
+        target.args["participant"] = sorted(set(target.args["participant"]) | parts)
+    target.evidence.append(st.ev(s, rule, conf))
+    if places and "location" not in target.args:
+        target.args["location"] = places[0]
+    if sidelines and confs:
+        target.args.setdefault("duringEvent", confs[0])
+    if weapons:
+        target.args["topic"] = sorted(set(target.args.get("topic", [])) | set(weapons))
+    for k, v in _date_args(s, st).items():
+        target.args.setdefault(k, v)
+
+
+def topics(s: SentenceView, st: DocState) -> None:
+    """"The two sides discussed the S-300": a topic of the meeting already reported."""
+    if not st.meetings or not s.has("trig:joint"):
+        return
+    if not any(p.via == "both-sides" for p in s.people) and len(s.people) < 2:
+        return
+    weapons = [e.key for e in s.of_type("weapon") if not e.generic]
+    if weapons:
+        m = st.meetings[-1]
+        m.args["topic"] = sorted(set(m.args.get("topic", [])) | set(weapons))
+        m.evidence.append(st.ev(s, "meeting-topic", 0.7))
+
+
+def visits(s: SentenceView, st: DocState) -> None:
+    if not s.has("trig:visit") or not s.people:
+        return
+    inv = s.cue_items("trig:invitation")
+    hosts = {p.key for p in s.people if inv and p.item > inv[0]}
+    cands = [p for p in s.people if p.key not in hosts]
+    if not cands:
+        return
+    places = _places(s, st, st.lex.trig("destination_marker"))
+    if not places:
+        return
+    visitor = None
+    dest = None
+    for p in cands:
+        nat = st.nationality.get(p.key)
+        for pl in places:
+            if nat is None or st.country(pl) != nat:
+                visitor, dest = p, pl
+                break
+        if visitor:
+            break
+    if visitor is None:
+        return
+    nat = st.nationality.get(visitor.key)
+    if nat is None and len(cands) > 1:
+        return
+    v = st.visits.get(visitor.key)
+    if v is None:
+        v = Fact("Visit", {"participant": [visitor.key], "location": dest}, [], key=f"visit-{len(st.visits) + 1}")
+        st.visits[visitor.key] = v
+        st.facts.append(v)
+    elif v.args["location"].startswith("country:") and dest.startswith("place:"):
+        v.args["location"] = dest
+    if hosts:
+        v.args["invitedBy"] = sorted(hosts)
+    v.evidence.append(st.ev(s, "visit-trigger", 0.8 if nat else 0.6))
+    for k, val in _date_args(s, st).items():
+        v.args.setdefault(k, val)
+    confs = [e.key for e in s.of_type("event")]
+    if confs and s.has("trig:attend"):
+        v.args.setdefault("duringEvent", confs[0])
+
+
+def attendance(s: SentenceView, st: DocState) -> None:
+    cue = s.cue_items("trig:attend")
+    if not cue or not s.people:
+        return
+    confs = [e.key for e in s.of_type("event")]
+    if not confs and s.has("conference_noun") and st.conference_of_doc:
+        confs = st.conference_of_doc[:1]
+    if not confs:
+        return
+    p = _nearest_person(s, cue[0])
+    if p is None:
+        return
+    st.facts.append(Fact("Attends", {"participant": p.key, "event": confs[0]}, [st.ev(s, "attends-trigger", 0.75)],
+                         key=f"attends-{p.key}-{confs[0]}"))
+
+
+def agreements(s: SentenceView, st: DocState, generic: list[EM], meeting_countries: list[str]) -> None:
+    """Parties and signing of the agreements named in this sentence."""
+    lex = st.lex
+    named = [e for e in s.of_type("agreement")]
+    if not named:
+        return
+    sign = s.has("trig:sign")
+    between = s.cue_items("trig:between")
+    parties: list[str] = []
+    if between:
+        for e in s.entities:
+            if e.item > between[0] and e.key.startswith("country:") and e.key not in parties:
+                parties.append(e.key)
+    if len(parties) < 2 and sign:
+        nats = [st.nationality.get(p.key) for p in s.people]
+        parties = sorted({f"country:{n}" for n in nats if n})
+        if len(parties) < 2 and meeting_countries and (
+                s.has("trig:demonstrative") or any(it.kind == "both" for it in s.items) or s.has("trig:visit")):
+            parties = meeting_countries
+    if len(parties) < 2 and any(it.kind == "both" for it in s.items) and meeting_countries:
+        parties = meeting_countries
+    places = _places(s, st, lex.trig("place_marker"))
+    places = [p for p in places if p.startswith("place:")]
+    for e in named:
+        if e.generic and e.key not in {g.key for g in generic}:
+            continue
+        if len(parties) >= 2:
+            st.facts.append(Fact("Party", {"agreement": e.key, "party": parties},
+                                 [st.ev(s, "agreement-parties", 0.75 if between else 0.6)], key=f"party-{e.key}"))
+        if sign:
+            args: dict = {"agreement": e.key}
+            cue = s.cue_items("trig:sign")[0]
+            signers = sorted({p.key for p in s.people if -2 <= p.item - cue <= 4 and p.via != "both-sides"})
+            if signers:
+                args["signatory"] = signers
+            if places:
+                args["location"] = places[0]
+            args.update(_date_args(s, st))
+            st.facts.append(Fact("Signing", args, [st.ev(s, "signing-trigger", 0.7)], key=f"signing-{e.key}"))
+
+
+def transfers(s: SentenceView, st: DocState) -> None:
+    lex = st.lex
+    out = s.cue_items("trig:transfer_out")
+    inn = s.cue_items("trig:transfer_in")
+    if not out and not inn:
+        return
+    weapons = [e.key for e in s.of_type("weapon")]
+    if not weapons and s.has("trig:demonstrative") and st.last_weapons:
+        weapons = st.last_weapons[-1:]
+    if not weapons:
+        return
+    cue = (out or inn)[0]
+    rec_m, sup_m = set(lex.trig("recipient_marker")), set(lex.trig("supplier_marker"))
+    recipient = supplier = None
+    for e in s.entities:
+        if not e.key.startswith(("country:", "organization:")) or e.item < cue or s.items[e.item].kind == "adj":
+            continue
+        it = s.items[e.item]
+        prev = s.items[e.item - 1].fold if e.item > 0 else ""
+        marker = fold(it.prefix) if it.prefix else prev
+        if recipient is None and (marker in rec_m or prev in rec_m):
+            recipient = e.key
+        elif supplier is None and (marker in sup_m or prev in sup_m):
+            supplier = e.key
+    for w in weapons:
+        origin = None
+        ent = st.kb.get(w.split("@")[0])
+        if ent is not None and ent.get("origin"):
+            origin = f"country:{ent.get('origin')}"
+        sup = supplier or origin
+        rec = recipient
+        if sup and rec and sup != rec:
+            status = "announced"
+            if s.has("trig:status_delivered"):
+                status = "delivered"
+            elif s.has("trig:status_planned"):
+                status = "planned"
+            elif s.has("trig:status_ordered"):
+                status = "ordered"
+            args = {"system": w, "supplier": sup, "recipient": rec, "status": status}
+            args.update(_date_args(s, st))
+            conf = 0.75 if supplier else 0.6
+            st.facts.append(Fact("ArmsTransfer", args, [st.ev(s, "transfer-trigger", conf)],
+                                 key=f"transfer-{w}-{sup}-{rec}"))
+            st.promoted.add(w)
+
+
+def inspections(s: SentenceView, st: DocState) -> None:
+    cue = s.cue_items("trig:inspect")
+    if not cue:
+        return
+    weapons = [e.key for e in s.of_type("weapon")]
+    if not weapons:
+        return
+    p = _nearest_person(s, cue[0], after_first=False)
+    if p is None and st.visits:
+        p_key = next(iter(st.visits))
+    elif p is None:
+        return
+    else:
+        p_key = p.key
+    st.facts.append(Fact("Inspection", {"participant": p_key, "system": sorted(set(weapons))},
+                         [st.ev(s, "inspection-trigger", 0.7)], key=f"inspection-{s.index}"))
+    st.promoted.update(weapons)
+
+
+STANCES = ("condemns", "criticizes", "rejects", "supports", "welcomes", "warns")
+
+
+def statements(s: SentenceView, st: DocState) -> None:
+    for stance in STANCES:
+        cue = s.cue_items("trig:stance_" + stance)
+        if not cue:
+            continue
+        speaker = _nearest_person(s, cue[0], after_first=False)
+        if speaker is None:
+            continue
+        target = None
+        for e in s.entities:
+            if e.item > cue[0] and e.key.split(":")[0] in ("country", "organization", "agreement", "person"):
+                if e.key != speaker.key and st.country(e.key) != st.nationality.get(speaker.key):
+                    target = e.key
+                    break
+        if target is None:
+            continue
+        st.facts.append(Fact("Statement", {"speaker": speaker.key, "target": target, "stance": stance},
+                             [st.ev(s, "stance-" + stance, 0.6)], key=f"statement-{s.index}-{stance}"))
+        return
+
+
+def finish(st: DocState, sentences: list[SentenceView]) -> None:
+    """Fill meeting places the sentence left implicit: conference, visit destination, dateline."""
+    for m in st.meetings:
+        if "location" in m.args:
+            continue
+        conf = m.args.get("duringEvent")
+        if conf and st.conf_locations.get(conf):
+            m.args["location"] = st.conf_locations[conf]
+            continue
+        dests = [st.visits[p].args["location"] for p in m.args["participant"] if p in st.visits]
+        dests.sort(key=lambda k: 0 if k.startswith("place:") else 1)
+        if dests and dests[0].startswith("place:"):
+            m.args["location"] = dests[0]
+        elif st.dateline:
+            m.args["location"] = st.dateline
+        elif dests:
+            m.args["location"] = dests[0]

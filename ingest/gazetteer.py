@@ -1,0 +1,240 @@
+"""Phrase matching of names, titles and cue words over normalized text, with offsets into the original.
+
+Every phrase (a KB name, a post or rank label, a trigger word) is folded and compiled to a pattern in which
+the words may be joined or separated by space, hyphen or a lost ZWNJ (بین المللی = بینالمللی, S-300 =
+S 300 = S300), each word may carry the language's optional article (ال), and the first may carry the
+language's proclitics (و, ب, لل ...). Candidates are found through an index on the first three letters,
+then verified with the pattern at that position.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .concepts import concepts
+from .kb import KB, KBEntity, load_kb
+from .lexicon import Lexicon, all_given_names, lexicon
+from .normalize import NormText, fold, normalize
+
+SEP = r"[\s\-_/]*"
+_SPLIT = re.compile(r"[\s\-_/\u200c]+|(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])")
+
+# Layer 0: names and titles (non-overlapping, longest wins). Layer 1: cue words (may overlap).
+NAME_KINDS = {"entity": 0, "post": 1, "plural_post": 1, "rank": 1, "adj": 2, "hon": 3, "cpart": 3,
+              "cpart_pl": 3, "both": 3, "agr": 4}
+
+
+@dataclass(slots=True)
+class Entry:
+    pattern: re.Pattern
+    kind: str
+    ref: object
+    layer: int
+    suffixes: tuple[str, ...]
+    cased: bool
+    size: int
+
+
+@dataclass(slots=True)
+class Hit:
+    start: int  # original offsets
+    end: int
+    kind: str
+    ref: object
+    layer: int
+    surface: str
+    prefix: str = ""
+
+
+def _words(folded: str) -> list[str]:
+    return [w for w in _SPLIT.split(folded) if w]
+
+
+def _compact(words: list[str], article: str) -> str:
+    out = []
+    for i, w in enumerate(words):
+        if article and w.startswith(article) and len(w) > len(article) + 1:
+            w = w[len(article):]
+        out.append(w)
+        if i == 0 and len(w) >= 3:
+            break
+    return "".join(out)
+
+
+class Gazetteer:
+    """All phrases for one document language."""
+
+    def __init__(self, lang: str, kb: KB):
+        self.lang = lang
+        self.lex: Lexicon = lexicon(lang)
+        self.kb = kb
+        self._index: dict[str, list[Entry]] = defaultdict(list)
+        self._seen: set[tuple] = set()
+        self._acronyms: dict[str, KBEntity] = {}
+        self._build()
+        acr = sorted(self._acronyms, key=len, reverse=True)
+        self._acr_re = re.compile(r"(?<![\w.])(?:" + "|".join(map(re.escape, acr)) + r")(?![\w])") if acr else None
+
+    # -- building -------------------------------------------------------------------------------
+    def add(self, phrase: str, kind: str, ref: object, layer: int = 0, name_lang: str | None = None,
+            suffixes: tuple[str, ...] = ()) -> None:
+        folded = fold(phrase)
+        words = _words(folded)
+        if not words:
+            return
+        key = (tuple(words), kind, str(ref))
+        if key in self._seen:
+            return
+        self._seen.add(key)
+        # Arabic names and titles take the optional article; cue words are listed with and without it.
+        article = "ال" if name_lang == "ar" else (self.lex.article if name_lang is None and layer == 0 else "")
+        parts = []
+        for w in words:
+            core = w[len(article):] if article and w.startswith(article) and len(w) > len(article) + 1 else w
+            parts.append((f"(?:{re.escape(article)})?" if article else "") + re.escape(core))
+        pat = re.compile(SEP.join(parts))
+        # English proper names match capitalized only; designations with digits (S-300, s 300) match any case
+        cased = bool(name_lang == "en" and layer == 0 and kind == "entity" and phrase[:1].isupper()
+                     and not any(ch.isdigit() for ch in phrase))
+        size = sum(len(w) for w in words)
+        entry = Entry(pat, kind, ref, layer, suffixes, cased, size)
+        comp = _compact(words, article)
+        self._index[comp[:3]].append(entry)
+
+    def _build(self) -> None:
+        lx = self.lex
+        place_suffixes = tuple(lx.name_suffixes)
+        for e in self.kb.by_key.values():
+            suffixes = place_suffixes if e.kind in ("country", "place") else ()
+            for lang, name in e.all_names():
+                self.add(name, "entity", e.key, 0, lang, suffixes)
+            for acr in e.get("acronyms") or []:
+                self._acronyms[str(acr)] = e
+            if e.kind == "country":
+                for lang, adjs in (e.get("adjectives") or {}).items():
+                    for a in adjs or []:
+                        sufs = lexicon(lang).adjective_suffixes if lang in ("ar",) else [""]
+                        for s in sufs:
+                            self.add(fold(a) + s, "adj", e.id, 0, lang)
+        cs = concepts()
+        for slug, c in cs.posts.items():
+            for lang, labels in c.labels.items():
+                for lab in labels:
+                    self.add(lab, "post", slug, 0, lang)
+        for slug, forms in lx.posts.items():
+            for f in forms:
+                self.add(f, "post", slug, 0, self.lang)
+        for slug, forms in lx.plural_posts.items():
+            for f in forms:
+                self.add(f, "plural_post", slug, 0, self.lang)
+        for iri, c in cs.ranks.items():
+            for lang, labels in c.labels.items():
+                for lab in labels:
+                    self.add(lab, "rank", iri, 0, lang)
+        for f in lx.honorifics:
+            self.add(f, "hon", None, 0)
+        for f in lx.counterpart:
+            self.add(f, "cpart", None, 0)
+        for f in lx.counterpart_plural:
+            self.add(f, "cpart_pl", None, 0)
+        for f in lx.trig("both_sides"):
+            self.add(f, "both", None, 0)
+        for kind, forms in lx.agreement_nouns.items():
+            for f in forms:
+                self.add(f, "agr", kind, 0)
+        # layer 1: cues
+        for tname, forms in lx.triggers.items():
+            if tname == "both_sides":
+                continue
+            for f in forms:
+                self.add(f, "trig:" + tname, tname, 1)
+        for kind, forms in lx.agreement_qualifiers.items():
+            for f in forms:
+                self.add(f, "agrq", kind, 1)
+        for f, n in lx.ordinals.items():
+            self.add(f, "ordinal", n, 1)
+        for f, n in lx.months.items():
+            self.add(f, "month", n, 1)
+        for f, n in lx.jalali_months.items():
+            self.add(f, "jmonth", n, 1)
+        for f, n in lx.weekdays.items():
+            self.add(f, "weekday", n, 1)
+        for f, n in lx.relative_days.items():
+            self.add(f, "relday", n, 1)
+        for f in lx.irgc_markers:
+            self.add(f, "irgc", None, 1)
+        _, _, comp = all_given_names()
+        for f in comp:
+            self.add(f, "given", f, 1)
+
+    # -- matching -------------------------------------------------------------------------------
+    def find(self, text: str, norm: NormText | None = None) -> list[Hit]:
+        """All hits in ``text`` (original offsets); layer-0 hits are made non-overlapping."""
+        norm = norm or normalize(text, self.lang)
+        t = norm.text
+        n = len(t)
+        hits: dict[tuple, Hit] = {}
+        art = self.lex.article
+        for m in re.finditer(r"\w+", t):
+            p = m.start()
+            for pre in self.lex.prefixes:
+                if pre and (not t.startswith(pre, p) or m.end() - p - len(pre) < 2):
+                    continue
+                q = p + len(pre)
+                probes = [q]
+                if art and t.startswith(art, q):
+                    probes.append(q + len(art))
+                for r in probes:
+                    key = re.sub(r"[\s\-_/]", "", t[r:r + 8])[:3]
+                    for k in {key, key[:2], key[:1]}:
+                        for entry in self._index.get(k, ()):
+                            mm = entry.pattern.match(t, q)
+                            if not mm:
+                                continue
+                            end = mm.end()
+                            if end < n and t[end].isalnum():
+                                for suf in entry.suffixes:
+                                    e2 = end + len(suf)
+                                    if t.startswith(suf, end) and (e2 >= n or not t[e2].isalnum()):
+                                        end = e2
+                                        break
+                                else:
+                                    continue
+                            a, b = norm.orig_span(p, end)
+                            if entry.cased:
+                                ca, _ = norm.orig_span(q, q + 1)
+                                if not text[ca:ca + 1].isupper():
+                                    continue
+                            hk = (a, b, entry.kind, str(entry.ref))
+                            if hk not in hits:
+                                hits[hk] = Hit(a, b, entry.kind, entry.ref, entry.layer, text[a:b], pre)
+        if self._acr_re is not None:
+            for m in self._acr_re.finditer(text):
+                e = self._acronyms[m.group(0)]
+                hk = (m.start(), m.end(), "entity", e.key)
+                hits.setdefault(hk, Hit(m.start(), m.end(), "entity", e.key, 0, m.group(0)))
+        return _resolve(list(hits.values()))
+
+
+def _resolve(hits: list[Hit]) -> list[Hit]:
+    names = [h for h in hits if h.layer == 0]
+    cues = [h for h in hits if h.layer != 0]
+    names.sort(key=lambda h: (-(h.end - h.start), NAME_KINDS.get(h.kind, 9), h.start))
+    taken: list[tuple[int, int]] = []
+    kept: list[Hit] = []
+    for h in names:
+        if any(h.start < b and a < h.end for a, b in taken):
+            continue
+        taken.append((h.start, h.end))
+        kept.append(h)
+    out = kept + cues
+    out.sort(key=lambda h: (h.start, -h.end))
+    return out
+
+
+@lru_cache(maxsize=8)
+def gazetteer(lang: str) -> Gazetteer:
+    return Gazetteer(lang, load_kb())

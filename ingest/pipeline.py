@@ -1,0 +1,662 @@
+"""One document in, one :class:`Extraction` out: language, sentences, names, people, events, evidence."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+
+from .concepts import concepts
+from .documents import Document
+from .events import (
+    EM,
+    PM,
+    DocState,
+    SentenceView,
+    agreements,
+    attendance,
+    finish,
+    inspections,
+    meetings,
+    statements,
+    topics,
+    transfers,
+    visits,
+)
+from .gazetteer import Hit, gazetteer
+from .kb import ID_BASE, KB, load_kb
+from .langid import detect, detect_sentences
+from .lexicon import Lexicon, lexicon, lightfold
+from .model import Entity, Evidence, Extraction, Fact, Mention
+from .nlp import get_nlp
+from .normalize import fold, normalize
+from .persons import Chain, find_people
+from .resolve import (
+    Cluster,
+    PostClaim,
+    assign_keys,
+    cluster_people,
+    collect_claims,
+    link_kb,
+    merge_same_key,
+    surname_forms,
+)
+from .tagging import Item, sentence_items
+from .translit import slug
+
+SUPPORTED = ("ar", "fa", "en")
+ORG_CLASS_TYPES = {
+    "armed_forces": "MilitaryOrganization", "service_branch": "MilitaryOrganization",
+    "military_unit": "MilitaryOrganization", "militia": "MilitaryOrganization",
+    "ministry": "GovernmentBody", "government_body": "GovernmentBody", "security_council": "GovernmentBody",
+    "intergovernmental": "InternationalOrganization", "alliance": "InternationalOrganization",
+    "news_agency": "NewsAgency",
+}
+
+
+class UnsupportedLanguage(ValueError):
+    """The document is in a language the extractor has no lexicon for; the message names it."""
+
+
+def document_language(doc: Document) -> str:
+    if doc.declared_lang in SUPPORTED:
+        return doc.declared_lang
+    res = detect(doc.text)
+    if res.code is None:
+        raise UnsupportedLanguage(f"{doc.key}: could not identify the language (too little text)")
+    if res.code not in SUPPORTED:
+        raise UnsupportedLanguage(f"{doc.key}: language {res.name} is not handled (ar, fa, en are)")
+    return res.code
+
+
+# --------------------------------------------------------------------------------------------------
+def _ambiguous_ok(hit_items: list[Item], i: int, lex: Lexicon) -> bool:
+    """An ambiguous place name (آستانه 'threshold'/Astana) counts only beside another place."""
+    amb = {fold(x) for x in lex.raw.get("ambiguous_names") or []}
+    it = hit_items[i]
+    if it.fold not in amb and lightfold(it.text) not in amb:
+        return True
+    for j in (i - 2, i - 1, i + 1, i + 2):
+        if 0 <= j < len(hit_items) and j != i:
+            o = hit_items[j]
+            if o.kind in ("entity", "adj") and str(o.ref).split(":")[0] in ("place", "country") and o.fold not in amb:
+                return True
+    return False
+
+
+def _word_guard(it: Item, lex: Lexicon) -> bool:
+    """A one-word name that is also a function word or a weekday of the language is not a name."""
+    if " " in it.fold:
+        return True
+    t = lightfold(it.text)
+    base = t[len(lightfold(it.prefix)):] if it.prefix else t
+    return not (base in lex.stop or "weekday" in it.cues or "month" in it.cues and it.kind == "entity")
+
+
+class _Doc:
+    """Working state while extracting one document."""
+
+    def __init__(self, doc: Document, lang: str, kb: KB):
+        self.doc, self.lang, self.kb = doc, lang, kb
+        self.lex = lexicon(lang)
+        self.tag = doc.sha256[:10]
+        text = doc.text
+        nlp = get_nlp(lang)
+        sdoc = nlp(text)
+        self.sentences = [(s.start_char, s.end_char) for s in sdoc.sents if s.text.strip()]
+        self.tokens = [(t.idx, t.idx + len(t.text)) for t in sdoc if not t.is_space]
+        hits = gazetteer(lang).find(text, normalize(text, lang))
+        self.items: list[list[Item]] = []
+        by_sent: list[list[Hit]] = [[] for _ in self.sentences]
+        for h in hits:
+            for k, (a, b) in enumerate(self.sentences):
+                if a <= h.start < b:
+                    by_sent[k].append(h)
+                    break
+        for k, (a, b) in enumerate(self.sentences):
+            toks = [t for t in self.tokens if a <= t[0] < b]
+            self.items.append(sentence_items(text, toks, by_sent[k]))
+        self.mentions: list[Mention] = []
+        self.entities: dict[str, Entity] = {}
+        self.facts: list[Fact] = []
+
+    # -- entities -------------------------------------------------------------------------------
+    def entity(self, key: str) -> Entity:
+        if key in self.entities:
+            return self.entities[key]
+        kind, _, ident = key.partition(":")
+        kbe = self.kb.get(key)
+        if kbe is not None:
+            typ = kbe.type
+            extra = set()
+            if kbe.kind == "place" and kbe.get("kind") in ("capital", "city"):
+                extra.add("City")
+            if kbe.kind == "organization" and kbe.get("class") in ORG_CLASS_TYPES:
+                extra.add(ORG_CLASS_TYPES[kbe.get("class")])
+            if typ == "EventSeries":
+                typ = "EventSeries"
+            ent = Entity(key, typ, kbe.iri, label_en=kbe.label_en, extra_types=extra, kb=kbe)
+            if kbe.get("wikidata"):
+                ent.props["sameAs"] = f"http://www.wikidata.org/entity/{kbe.get('wikidata')}"
+            if kbe.kind == "weapon":
+                if kbe.get("origin"):
+                    ent.props["origin"] = f"country:{kbe.get('origin')}"
+                if kbe.get("category"):
+                    ent.props["category"] = kbe.get("category")
+        else:
+            typ = {"person": "Person", "event": "Conference", "weapon": "WeaponSystem",
+                   "agreement": "Agreement"}.get(kind, "Thing")
+            ent = Entity(key, typ, f"{ID_BASE}{kind}/{ident}")
+        self.entities[key] = ent
+        return ent
+
+    def mention(self, key: str, start: int, end: int, sent: int, rule: str, conf: float) -> None:
+        surface = self.doc.text[start:end]
+        for m in self.mentions:
+            if m.start == start and m.end == end and m.entity == key:
+                return
+        self.mentions.append(Mention(start, end, surface, key, sent, rule, conf))
+        self.entity(key)
+
+
+def extract(doc: Document, kb: KB | None = None) -> Extraction:
+    """Extract entities and facts, with evidence, from one document."""
+    kb = kb or load_kb()
+    lang = document_language(doc)
+    d = _Doc(doc, lang, kb)
+    lex = d.lex
+    cs = concepts()
+    text = doc.text
+
+    # 1. people ---------------------------------------------------------------------------------
+    per_sent = [find_people(items, lex) for items in d.items]
+    found = [(k, p) for k, sp in enumerate(per_sent) for p in sp.people]
+    _truncate_at_family_names(found)
+    for _, p in found:
+        p.surface = text[p.char_start:p.char_end]
+    clusters = cluster_people(found)
+    for c in clusters:
+        collect_claims(c, kb)
+        link_kb(c, kb)
+    assign_keys(clusters, d.tag)
+    clusters = merge_same_key(clusters)
+    for c in clusters:
+        collect_nationality_from_kb(c)
+    _counterparts(clusters, d)
+    key_of_span = {}
+    for c in clusters:
+        for sent, sp in c.spans:
+            key_of_span[(sent, sp.start, sp.end)] = c.key
+    pms: list[list[PM]] = [[] for _ in d.sentences]
+    nationality = {c.key: c.nationality for c in clusters}
+    for c in clusters:
+        # a family name alone, or a name not yet strong enough, needs a full name or the KB behind it
+        if c.kb is None and len(c.full) < 2 and c.strength < 0.6:
+            continue
+        for sent, sp in c.spans:
+            d.mention(c.key, sp.char_start, sp.char_end, sent, sp.rule, sp.strength)
+            pms[sent].append(PM(c.key, sp.start, "name", c.nationality))
+        _label_person(d, c)
+    _surname_mentions(d, clusters, pms)
+    unnamed: list[list[str]] = [[] for _ in d.sentences]
+    _descriptions(d, clusters, per_sent, pms, unnamed)
+
+    # 2. other entities ---------------------------------------------------------------------------
+    ems, generic_agr = _entity_mentions(d, pms)
+
+    # 3. events ---------------------------------------------------------------------------------
+    st = DocState(kb, lex, doc.published, nationality)
+    st.dateline = _dateline(d)
+    for key, ent in d.entities.items():
+        if ent.type == "Conference" and ent.props.get("location"):
+            st.conf_locations[key] = ent.props["location"]
+            st.conference_of_doc.append(key)
+    views = []
+    for k, (a, b) in enumerate(d.sentences):
+        coord = []
+        sp = per_sent[k]
+        for x, y in sp.coordinated:
+            kx = key_of_span.get((k, sp.people[x].start, sp.people[x].end))
+            ky = key_of_span.get((k, sp.people[y].start, sp.people[y].end))
+            if kx and ky and kx != ky:
+                coord.append((kx, ky))
+        views.append(SentenceView(k, a, b, d.items[k], pms[k], ems[k], coord, unnamed[k]))
+    for v in views:
+        _both_sides(v, st)
+        meetings(v, st)
+        topics(v, st)
+        visits(v, st)
+        ws = [e.key for e in v.of_type("weapon") if not e.generic]
+        if ws:
+            st.last_weapons += ws
+    meeting_countries = _meeting_countries(st)
+    for v in views:
+        attendance(v, st)
+        agreements(v, st, generic_agr[v.index], meeting_countries)
+        transfers(v, st)
+        inspections(v, st)
+        statements(v, st)
+    finish(st, views)
+    facts = st.facts
+
+    # 4. posts, ranks, nationality ----------------------------------------------------------------
+    facts += _person_facts(d, clusters, cs)
+
+    # 5. generic agreements get their identity from their parties; unused generic weapons go
+    rename = _name_generic_agreements(d, facts)
+    facts = [_rename(f, rename) for f in facts]
+    used = _used_keys(facts)
+    keep = []
+    for m in d.mentions:
+        key = rename.get(m.entity, m.entity)
+        m.entity = key
+        ent = d.entities.get(key) or d.entity(key)
+        if ent.props.get("generic") and key not in used and not ent.props.get("origin"):
+            continue
+        keep.append(m)
+    d.mentions = keep
+    for old, new in rename.items():
+        if old in d.entities:
+            e = d.entities.pop(old)
+            e.key = new
+            e.iri = f"{ID_BASE}agreement/{new.split(':', 1)[1]}"
+            d.entities.setdefault(new, e)
+    live = {m.entity for m in d.mentions} | used
+    entities = {k: e for k, e in d.entities.items() if k in live}
+    for k in used:
+        if k not in entities and ":" in k and k.split(":")[0] in (
+                "country", "place", "organization", "person", "weapon", "event", "agreement"):
+            entities[k] = d.entity(k)
+    try:
+        langs = [r.code for r in detect_sentences(text, d.sentences)]
+    except Exception:  # noqa: BLE001 - sentence language is informative only
+        langs = [None] * len(d.sentences)
+    return Extraction(doc, lang, d.sentences, langs, d.mentions, entities, facts)
+
+
+# ------------------------------------------------------------------------------------------------
+def _truncate_at_family_names(found) -> None:
+    """"العميد حاتمي بالمواقف": a name that starts with a family name seen in full elsewhere is that name."""
+    family = {p.tokens[-1] for _, p in found if len(p.tokens) >= 2 and p.strength >= 0.85}
+    for _, p in found:
+        if p.kb is None and len(p.tokens) >= 2 and p.tokens[0] in family:
+            p.tokens = p.tokens[:1]
+            p.end = p.start + 1
+            if p.tok_ends:
+                p.char_end = p.tok_ends[0]
+
+
+def collect_nationality_from_kb(c: Cluster) -> None:
+    if c.nationality is None and c.kb is not None:
+        c.nationality = c.kb.get("country")
+
+
+def _label_person(d: _Doc, c: Cluster) -> None:
+    ent = d.entity(c.key)
+    ent.type = "Person"
+    if c.kb is not None:
+        ent.label_en = c.kb.label_en
+    else:
+        best = max((sp for _, sp in c.spans), key=lambda s: (len(s.tokens), s.strength))
+        ent.pref = (best.surface, d.lang)
+    if c.nationality:
+        ent.props["nationality"] = f"country:{c.nationality}"
+
+
+def _counterparts(clusters: list[Cluster], d: _Doc) -> None:
+    """"His Russian counterpart X": X holds the post the other person holds, of the country named."""
+    for c in clusters:
+        for sent, ch in c.counterpart_chains:
+            role = _anchor_role(clusters, c, sent)
+            if role and ch.of:
+                c.posts.append(PostClaim(role, ch.of[0], None, sent, "counterpart", 0.8))
+                if c.nationality is None and ch.of[0].startswith("country:"):
+                    c.nationality = ch.of[0].split(":", 1)[1]
+
+
+def _anchor_role(clusters: list[Cluster], me: Cluster, sent: int) -> str | None:
+    best = None
+    for dist in (0, 1, 2, 3, 99):
+        for o in clusters:
+            if o is me:
+                continue
+            for p in o.posts:
+                if abs(p.sent - sent) <= dist and p.rule != "counterpart":
+                    best = p.role
+                    return best
+    return best
+
+
+def _surname_mentions(d: _Doc, clusters: list[Cluster], pms: list[list[PM]]) -> None:
+    """Family names standing alone (شويغو, Hatami) are mentions of the person named in full."""
+    owners: dict[str, list[Cluster]] = defaultdict(list)
+    for c in clusters:
+        if c.kb is None and len(c.full) < 2:
+            continue
+        for f in surname_forms(c):
+            owners[f].append(c)
+    taken = {(m.start, m.end) for m in d.mentions}
+    for k, items in enumerate(d.items):
+        for i, it in enumerate(items):
+            if it.kind != "tok":
+                continue
+            t = lightfold(it.text)
+            cands = [t] + [t[len(p):] for p in d.lex.prefixes if p and t.startswith(p) and len(t) - len(p) >= 3]
+            for form in cands:
+                own = owners.get(form)
+                if own and len(own) == 1:
+                    if any(a <= it.start < b for a, b in taken):
+                        break
+                    c = own[0]
+                    d.mention(c.key, it.start, it.end, k, "family-name", 0.8)
+                    pms[k].append(PM(c.key, i, "surname", c.nationality))
+                    break
+
+
+def _descriptions(d: _Doc, clusters: list[Cluster], per_sent, pms: list[list[PM]],
+                  unnamed: list[list[str]]) -> None:
+    """"The Russian defence minister", "his Russian counterpart": the person of the article holding that post."""
+    for k, sp in enumerate(per_sent):
+        for ch in sp.descriptions:
+            role = ch.post
+            if role is None and ch.cpart:
+                here = [c for c in clusters if any(s == k for s, _ in c.spans)]
+                role = _anchor_role(here + clusters, Cluster(), k) if here else _anchor_role(clusters, Cluster(), k)
+            if not role or not ch.of:
+                continue
+            of = ch.of[0]
+            of_country = of.split(":", 1)[1] if of.startswith("country:") else None
+            match = [c for c in clusters if any(p.role == role and (p.of == of or (
+                of_country and p.of and p.of.endswith(":" + of_country))) for p in c.posts)]
+            if len(match) == 1:
+                c = match[0]
+                if any(p.key == c.key and p.item == ch.start for p in pms[k]):
+                    continue
+                pms[k].append(PM(c.key, ch.start, "description", c.nationality))
+            elif not match and ch.cpart:
+                unnamed[k] += [o for o in ch.of if o.startswith("country:") and o not in unnamed[k]]
+
+
+def _entity_mentions(d: _Doc, pms: list[list[PM]]):
+    lex, kb = d.lex, d.kb
+    ems: list[list[EM]] = [[] for _ in d.sentences]
+    generic_agr: list[list[EM]] = [[] for _ in d.sentences]
+    editions: dict[str, set[int]] = defaultdict(set)
+    series_mentions: list[tuple[int, int, Item, str]] = []
+    for k, items in enumerate(d.items):
+        for i, it in enumerate(items):
+            if it.kind == "adj":
+                if not _word_guard(it, lex):
+                    continue
+                key = f"country:{it.ref}"
+                d.mention(key, it.start, it.end, k, "adjective", 0.9)
+                ems[k].append(EM(key, i, "Country"))
+                continue
+            if it.kind != "entity" or str(it.ref).startswith("person:"):
+                continue
+            if not _word_guard(it, lex) or not _ambiguous_ok(items, i, lex):
+                continue
+            key = str(it.ref)
+            ent = kb.get(key)
+            if ent is None:
+                continue
+            if ent.type == "EventSeries":
+                n = _edition(items, i)
+                series_mentions.append((k, i, it, key))
+                if n:
+                    editions[key].add(n)
+                continue
+            if ent.kind == "weapon" and ent.get("generic"):
+                if _next_to_specific_weapon(items, i, kb):
+                    continue
+                origin = _origin(items, i, kb)
+                gkey = f"{key}@{origin}" if origin else key
+                e = d.entity(gkey)
+                e.type = "WeaponSystem"
+                e.props["generic"] = True
+                if origin:
+                    e.iri = f"{ID_BASE}weapon/{ent.id}-{origin}"
+                    e.props["origin"] = f"country:{origin}"
+                    oc = kb.get(f"country:{origin}")
+                    adj = ((oc.get("adjectives") or {}).get("en") or [oc.label_en]) if oc else [origin]
+                    e.label_en = f"{adj[0]}-made {ent.label_en}"
+                else:
+                    e.label_en = ent.label_en
+                e.props["category"] = ent.get("category")
+                d.mention(gkey, it.start, it.end, k, "gazetteer-generic", 0.6)
+                ems[k].append(EM(gkey, i, "WeaponSystem", generic=True))
+                continue
+            d.mention(key, it.start, it.end, k, "gazetteer", 0.9 if len(it.fold) > 3 else 0.75)
+            ems[k].append(EM(key, i, ent.type))
+        for i, it in enumerate(items):
+            if it.kind == "agr" and _agreement_supported(items, i):
+                kind = _agreement_kind(items, i, str(it.ref))
+                gkey = f"agreement:g-{d.tag}-{kind or 'agreement'}"
+                e = d.entity(gkey)
+                e.type = "Agreement"
+                e.props["generic"] = True
+                e.props["agreementKind"] = kind or "agreement"
+                end = it.end
+                for nxt in items[i + 1:i + 3]:
+                    if "agrq" not in nxt.cues:
+                        break
+                    end = nxt.end
+                d.mention(gkey, it.start, end, k, "agreement-noun", 0.6)
+                em = EM(gkey, i, "Agreement", generic=True)
+                ems[k].append(em)
+                generic_agr[k].append(em)
+    # conference editions: an edition number anywhere in the article names the conference it is about
+    for k, i, it, skey in series_mentions:
+        n = _edition(d.items[k], i)
+        if n is None and len(editions.get(skey, ())) == 1:
+            n = next(iter(editions[skey]))
+        if n is None and d.doc.published:
+            series = kb.get(skey)
+            for ed in (series.get("editions") or []) if series else []:
+                if int(ed.get("year") or 0) == d.doc.published.year:
+                    n = int(ed["number"])
+        sid = skey.split(":", 1)[1]
+        ckey = f"event:{sid}-{n}" if n else f"event:{sid}-d{d.tag}"
+        e = d.entity(ckey)
+        e.type = "Conference"
+        series = kb.get(skey)
+        e.props["editionOf"] = skey
+        if n:
+            e.props["editionNumber"] = n
+            e.label_en = f"{_ordinal_en(n)} {series.label_en}" if series else None
+        elif series:
+            e.label_en = f"{series.label_en} (edition not stated)"
+        if series is not None and series.get("location"):
+            e.props["location"] = f"place:{series.get('location')}"
+        d.mention(ckey, it.start, it.end, k, "conference-edition" if n else "conference", 0.85 if n else 0.6)
+        ems[k].append(EM(ckey, i, "Conference"))
+    for lst in ems:
+        lst.sort(key=lambda e: e.item)
+    return ems, generic_agr
+
+
+def _ordinal_en(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def _edition(items: list[Item], i: int) -> int | None:
+    for j in (i + 1, i - 1, i + 2, i - 2):
+        if 0 <= j < len(items) and "ordinal" in items[j].cues and items[j].kind == "tok":
+            return int(items[j].cues["ordinal"][0])
+    return None
+
+
+def _next_to_specific_weapon(items: list[Item], i: int, kb: KB) -> bool:
+    for j in (i - 1, i + 1):
+        if 0 <= j < len(items) and items[j].kind == "entity" and str(items[j].ref).startswith("weapon:"):
+            e = kb.get(str(items[j].ref))
+            if e is not None and not e.get("generic"):
+                return True
+    return False
+
+
+def _origin(items: list[Item], i: int, kb: KB) -> str | None:
+    """"Iranian-made drones", "الطائرات المسيرة الإيرانية الصنع", "پهپاد ساخت ایران"."""
+    for j, it in enumerate(items):
+        if "made" not in it.cues:
+            continue
+        for k in (j - 1, j - 2, j + 1, j + 2):
+            if 0 <= k < len(items) and (items[k].kind == "adj" or (
+                    items[k].kind == "entity" and str(items[k].ref).startswith("country:"))):
+                ref = str(items[k].ref)
+                return ref.split(":", 1)[1] if ":" in ref else ref
+    return None
+
+
+def _agreement_supported(items: list[Item], i: int) -> bool:
+    window = items[max(0, i - 1):i + 4]
+    if any("agrq" in x.cues for x in window):
+        return True
+    if any("trig:sign" in x.cues for x in items):
+        return True
+    return any("trig:between" in x.cues for x in items[i:]) and sum(
+        1 for x in items[i:] if x.kind in ("entity", "adj") and str(x.ref).startswith(("country:",))
+        or (x.kind == "entity" and str(x.ref).startswith("country:"))) >= 2
+
+
+def _agreement_kind(items: list[Item], i: int, noun_kind: str) -> str:
+    for x in items[i:i + 4]:
+        if "agrq" in x.cues:
+            return str(x.cues["agrq"][0])
+    for x in items:
+        if "agrq" in x.cues:
+            return str(x.cues["agrq"][0])
+    return noun_kind or ""
+
+
+def _dateline(d: _Doc) -> str | None:
+    for items in d.items[:3]:
+        if len(items) >= 2 and items[0].kind == "entity" and str(items[0].ref).startswith("place:") and (
+                items[1].kind == "punct" and items[1].text in ("-", "–", "—", ":")):
+            return str(items[0].ref)
+    return None
+
+
+def _both_sides(v: SentenceView, st: DocState) -> None:
+    """"The two sides" are the participants of the meeting the article reported last."""
+    if not any(it.kind == "both" for it in v.items):
+        return
+    idx = next(i for i, it in enumerate(v.items) if it.kind == "both")
+    if st.meetings:
+        for p in st.meetings[-1].args["participant"]:
+            if not any(x.key == p for x in v.people):
+                v.people.append(PM(p, idx, "both-sides", st.nationality.get(p)))
+
+
+def _meeting_countries(st: DocState) -> list[str]:
+    out: list[str] = []
+    for m in st.meetings[:1]:
+        for p in m.args["participant"]:
+            n = st.nationality.get(p)
+            if n and f"country:{n}" not in out:
+                out.append(f"country:{n}")
+    if len(out) < 2:
+        for v in st.visits.values():
+            vis = st.nationality.get(v.args["participant"][0])
+            dest = st.country(v.args["location"])
+            for c in (vis, dest):
+                if c and f"country:{c}" not in out:
+                    out.append(f"country:{c}")
+    return sorted(out) if len(out) >= 2 else []
+
+
+def _person_facts(d: _Doc, clusters: list[Cluster], cs) -> list[Fact]:
+    facts: list[Fact] = []
+    for c in clusters:
+        if c.key not in d.entities:
+            continue
+        posts: dict[tuple, Fact] = {}
+        for p in c.posts:
+            if not p.of:
+                continue
+            k = (p.role, p.of, p.to)
+            a, b = d.sentences[p.sent]
+            ev = Evidence(p.sent, a, b, p.rule, p.conf)
+            if k in posts:
+                posts[k].evidence.append(ev)
+                continue
+            args = {"person": c.key, "role": p.role, "of": p.of}
+            if p.to:
+                args["toCountry"] = p.to
+            pk = "post:" + "-".join(x.split(":")[-1] for x in (c.key, p.role, p.of, p.to or "") if x)
+            posts[k] = Fact("Post", args, [ev], key=pk)
+        facts += posts.values()
+        ranks: dict[str, Fact] = {}
+        for iri, sent, irgc, conf in c.ranks:
+            concept = cs.ranks.get(iri)
+            if concept is None:
+                continue
+            target = concept
+            if irgc:
+                sys_irgc = next((s for s in cs.rank_systems if s.endswith("/ir-irgc")), None)
+                if sys_irgc:
+                    target = cs.equivalent_rank(concept, sys_irgc) or concept
+            elif c.nationality not in cs.rank_systems.get(concept.scheme, []):
+                system = cs.system_for_country(c.nationality)
+                if system and system != concept.scheme:
+                    target = cs.equivalent_rank(concept, system) or concept
+            a, b = d.sentences[sent]
+            ev = Evidence(sent, a, b, "rank-title", conf)
+            if target.iri in ranks:
+                ranks[target.iri].evidence.append(ev)
+            else:
+                ranks[target.iri] = Fact("Rank", {"person": c.key, "rank": target.iri}, [ev],
+                                         key=f"rank-{c.key}-{target.slug}")
+        facts += ranks.values()
+    return facts
+
+
+def _name_generic_agreements(d: _Doc, facts: list[Fact]) -> dict[str, str]:
+    rename: dict[str, str] = {}
+    for key, ent in list(d.entities.items()):
+        if not key.startswith("agreement:g-"):
+            continue
+        parties: set[str] = set()
+        for f in facts:
+            if f.kind == "Party" and f.args.get("agreement") == key:
+                parties |= set(f.args["party"])
+        kind = ent.props.get("agreementKind") or "agreement"
+        if len(parties) >= 2:
+            ids = sorted(p.split(":", 1)[1] for p in parties)
+            new = f"agreement:{'-'.join(ids)}-{kind.replace('_', '-')}"
+            rename[key] = new
+            names = []
+            for p in sorted(parties):
+                e = d.kb.get(p)
+                names.append(e.label_en if e is not None else p.split(":", 1)[1])
+            ent.label_en = f"{'–'.join(names)} {kind.replace('_', ' ')} agreement".replace(
+                "agreement agreement", "agreement")
+    return rename
+
+
+def _rename(f: Fact, rename: dict[str, str]) -> Fact:
+    if not rename:
+        return f
+    for k, v in list(f.args.items()):
+        if isinstance(v, str) and v in rename:
+            f.args[k] = rename[v]
+        elif isinstance(v, list):
+            f.args[k] = [rename.get(x, x) if isinstance(x, str) else x for x in v]
+    if f.key:
+        for old, new in rename.items():
+            f.key = f.key.replace(old, new)
+    return f
+
+
+def _used_keys(facts: list[Fact]) -> set[str]:
+    used: set[str] = set()
+    for f in facts:
+        for v in f.args.values():
+            vals = v if isinstance(v, list) else [v]
+            for x in vals:
+                if isinstance(x, str) and re.match(r"^(country|place|organization|person|weapon|event|agreement):", x):
+                    used.add(x)
+    return used
+
+
+__all__ = ["extract", "document_language", "UnsupportedLanguage", "SUPPORTED", "Chain", "slug"]
