@@ -97,7 +97,8 @@ def _date_args(s: SentenceView, st: DocState) -> dict:
     return {"date": d.iso} if d.iso else {"dateText": d.text}
 
 
-def _places(s: SentenceView, st: DocState, markers: list[str], exclude_country: set[str] | None = None) -> list[str]:
+def _places(s: SentenceView, st: DocState, markers: list[str], exclude_country: set[str] | None = None,
+            marked_only: bool = False) -> list[str]:
     """Places in the sentence, those after a marker (في, به, to) first, cities before countries."""
     exclude_country = exclude_country or set()
     marked, other = [], []
@@ -110,7 +111,7 @@ def _places(s: SentenceView, st: DocState, markers: list[str], exclude_country: 
         is_marked = prev in markers or (it.prefix and fold(it.prefix) in markers)
         (marked if is_marked else other).append(e.key)
     out = []
-    for k in marked + other:
+    for k in marked + ([] if marked_only else other):
         if k not in out and st.country(k) not in exclude_country | {None} or (k not in out and k.startswith("place:")
                                                                            and st.country(k) is None):
             out.append(k)
@@ -130,11 +131,21 @@ def _nearest_person(s: SentenceView, idx: int, after_first: bool = True) -> PM |
     return after[0] if after else None
 
 
+def _conjoined(s: SentenceView) -> bool:
+    """A person joined to another by "and" (ووزير الدفاع الروسي, "and Sergei Shoigu")."""
+    for p in s.people:
+        it = s.items[p.item]
+        if it.prefix[:1] == "و" or (p.item > 0 and s.items[p.item - 1].fold in ("و", "and")):
+            return True
+    return False
+
+
 def meetings(s: SentenceView, st: DocState) -> None:
     lex = st.lex
     parts = {p.key for p in s.people}
     trig = s.has("trig:meeting")
-    joint = s.has("trig:joint") and (s.coordinated or any(p.via == "both-sides" for p in s.people))
+    joint = s.has("trig:joint") and (s.coordinated or any(p.via == "both-sides" for p in s.people)
+                                     or (len(parts) >= 2 and _conjoined(s)))
     presence = s.cue_items("trig:presence")
     if presence and st.meetings:
         extra = {p.key for p in s.people if p.item > presence[0]}
@@ -216,7 +227,12 @@ def visits(s: SentenceView, st: DocState) -> None:
     cands = [p for p in s.people if p.key not in hosts]
     if not cands:
         return
-    places = _places(s, st, st.lex.trig("destination_marker"))
+    # the destination follows a marker (إلى, به, to) or stands right after the visit word
+    trig_items = s.cue_items("trig:visit")
+    near = {e.key for e in s.entities for t in trig_items if 0 < e.item - t <= 4}
+    places = [p for p in _places(s, st, st.lex.trig("destination_marker"), marked_only=True)]
+    places += [p for p in _places(s, st, []) if p in near and p not in places]
+    places.sort(key=lambda k: 0 if k.startswith("place:") else 1)
     if not places:
         return
     visitor = None
@@ -256,7 +272,7 @@ def attendance(s: SentenceView, st: DocState) -> None:
     if not cue or not s.people:
         return
     confs = [e.key for e in s.of_type("event")]
-    if not confs and s.has("conference_noun") and st.conference_of_doc:
+    if not confs and s.has("trig:conference_noun") and st.conference_of_doc:
         confs = st.conference_of_doc[:1]
     if not confs:
         return
@@ -399,7 +415,8 @@ def statements(s: SentenceView, st: DocState) -> None:
 
 
 def finish(st: DocState, sentences: list[SentenceView]) -> None:
-    """Fill meeting places the sentence left implicit: conference, visit destination, dateline."""
+    """Fill places the sentences left implicit: a meeting's from its conference, the visit or the dateline;
+    a visit to a country also gets the city in it where the visitor's meetings took place."""
     for m in st.meetings:
         if "location" in m.args:
             continue
@@ -415,3 +432,13 @@ def finish(st: DocState, sentences: list[SentenceView]) -> None:
             m.args["location"] = st.dateline
         elif dests:
             m.args["location"] = dests[0]
+    for v in st.visits.values():
+        loc = v.args["location"]
+        if not loc.startswith("country:"):
+            continue
+        cities = [m.args.get("location") for m in st.meetings if v.args["participant"][0] in m.args["participant"]]
+        cities.append(st.dateline)
+        for c in cities:
+            if c and c.startswith("place:") and f"country:{st.country(c)}" == loc:
+                v.args["location"] = [c, loc]
+                break

@@ -36,6 +36,7 @@ class Entry:
     suffixes: tuple[str, ...]
     cased: bool
     size: int
+    needs_media: bool = False  # a news outlet named by a common word: only after "agency", "قناة" ...
 
 
 @dataclass(slots=True)
@@ -80,7 +81,7 @@ class Gazetteer:
 
     # -- building -------------------------------------------------------------------------------
     def add(self, phrase: str, kind: str, ref: object, layer: int = 0, name_lang: str | None = None,
-            suffixes: tuple[str, ...] = ()) -> None:
+            suffixes: tuple[str, ...] = (), needs_media: bool = False) -> None:
         folded = fold(phrase)
         words = _words(folded)
         if not words:
@@ -100,17 +101,21 @@ class Gazetteer:
         cased = bool(name_lang == "en" and layer == 0 and kind == "entity" and phrase[:1].isupper()
                      and not any(ch.isdigit() for ch in phrase))
         size = sum(len(w) for w in words)
-        entry = Entry(pat, kind, ref, layer, suffixes, cased, size)
+        entry = Entry(pat, kind, ref, layer, suffixes, cased, size, needs_media)
         comp = _compact(words, article)
         self._index[comp[:3]].append(entry)
 
     def _build(self) -> None:
         lx = self.lex
         place_suffixes = tuple(lx.name_suffixes)
+        outlets = [e for e in self.kb.by_key.values() if e.kind == "organization" and e.get("class") == "news_agency"]
+        other_names = {fold(n) for e in self.kb.by_key.values() if e not in outlets for _, n in e.all_names()}
         for e in self.kb.by_key.values():
             suffixes = place_suffixes if e.kind in ("country", "place") else ()
             for lang, name in e.all_names():
-                self.add(name, "entity", e.key, 0, lang, suffixes)
+                f = fold(name)
+                media = e in outlets and (f in other_names or len(_words(f)) == 1)
+                self.add(name, "entity", e.key, 0, lang, suffixes, needs_media=media)
             for acr in e.get("acronyms") or []:
                 self._acronyms[str(acr)] = e
             if e.kind == "country":
@@ -121,6 +126,8 @@ class Gazetteer:
                             self.add(fold(a) + s, "adj", e.id, 0, lang)
         cs = concepts()
         for slug, c in cs.posts.items():
+            if c.iri in cs.broader:
+                continue  # an organization-bound post (Secretary of the SNSC) is read as role + organization
             for lang, labels in c.labels.items():
                 for lab in labels:
                     self.add(lab, "post", slug, 0, lang)
@@ -208,6 +215,8 @@ class Gazetteer:
                                 ca, _ = norm.orig_span(q, q + 1)
                                 if not text[ca:ca + 1].isupper():
                                     continue
+                            if entry.needs_media and not self._after_media_noun(t, p):
+                                continue
                             hk = (a, b, entry.kind, str(entry.ref))
                             if hk not in hits:
                                 hits[hk] = Hit(a, b, entry.kind, entry.ref, entry.layer, text[a:b], pre)
@@ -217,6 +226,16 @@ class Gazetteer:
                 hk = (m.start(), m.end(), "entity", e.key)
                 hits.setdefault(hk, Hit(m.start(), m.end(), "entity", e.key, 0, m.group(0)))
         return _resolve(list(hits.values()))
+
+
+    def _after_media_noun(self, t: str, p: int) -> bool:
+        """Whether the word before ``p`` introduces a news outlet (وكالة, خبرگزاری, agency)."""
+        before = t[max(0, p - 30):p].split()
+        if not before:
+            return False
+        nouns = self.lex.trig("media")
+        return before[-1] in nouns or any(before[-1].endswith(n) for n in nouns) or (
+            len(before) >= 2 and " ".join(before[-2:]) in nouns)
 
 
 def _resolve(hits: list[Hit]) -> list[Hit]:

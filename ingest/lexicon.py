@@ -112,6 +112,7 @@ def lexicon(lang: str) -> Lexicon:
     triggers = {k: _folded(v) for k, v in (data.get("triggers") or {}).items()}
     triggers["conference_noun"] = _folded(data.get("conference_nouns"))
     triggers["made"] = _folded(data.get("made_markers"))
+    triggers["media"] = _folded(data.get("media_nouns"))
     return Lexicon(
         lang=data.get("language", lang),
         prefixes=prefixes,

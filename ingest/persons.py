@@ -352,7 +352,10 @@ def find_people(items: list[Item], lex: Lexicon) -> SentencePeople:
             p = add(p)
             p.chains.append(c)
             continue
-        if c.post or c.plural:
+        first = items[c.start]
+        conjoined = first.prefix[:1] in ("و", "ف") or (
+            c.start > 0 and lightfold(items[c.start - 1].text) in ("و", "and"))
+        if (c.post or c.plural) and not conjoined:
             left = read_name_left(items, c.start, lex)
             if left is not None:
                 q = None

@@ -498,7 +498,7 @@ def _next_to_specific_weapon(items: list[Item], i: int, kb: KB) -> bool:
 def _origin(items: list[Item], i: int, kb: KB) -> str | None:
     """"Iranian-made drones", "الطائرات المسيرة الإيرانية الصنع", "پهپاد ساخت ایران"."""
     for j, it in enumerate(items):
-        if "made" not in it.cues:
+        if "trig:made" not in it.cues:
             continue
         for k in (j - 1, j - 2, j + 1, j + 2):
             if 0 <= k < len(items) and (items[k].kind == "adj" or (
