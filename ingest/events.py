@@ -111,6 +111,8 @@ def _places(s: SentenceView, st: DocState, markers: list[str], exclude_country: 
         is_marked = prev in markers or (it.prefix and fold(it.prefix) in markers)
         (marked if is_marked else other).append(e.key)
     out = []
+    # an unmarked country is not a place of the event ("Hatami said Iraq now enjoys ...")
+    other = [k for k in other if not k.startswith("country:")]
     for k in marked + ([] if marked_only else other):
         if k not in out and st.country(k) not in exclude_country | {None} or (k not in out and k.startswith("place:")
                                                                            and st.country(k) is None):
@@ -185,9 +187,13 @@ def meetings(s: SentenceView, st: DocState) -> None:
         if len(parts & set(m.args["participant"])) >= 2:
             target = m
             break
-    places = _places(s, st, lex.trig("place_marker"))
+    trig_items = s.cue_items("trig:meeting") + s.cue_items("trig:joint")
+    near = {e.key for e in s.entities for t in trig_items if abs(e.item - t) <= 10}
+    places = [p for p in _places(s, st, lex.trig("place_marker")) if p in near]
     sidelines = s.has("trig:sidelines")
     confs = [e.key for e in s.of_type("event")]
+    if sidelines and confs and st.conf_locations.get(confs[0]):
+        places = [st.conf_locations[confs[0]]]
     weapons = [e.key for e in s.of_type("weapon") if not e.generic]
     if target is None:
         target = Fact("Meeting", {"participant": sorted(parts)}, [], key=f"meeting-{len(st.meetings) + 1}")
@@ -276,9 +282,7 @@ def attendance(s: SentenceView, st: DocState) -> None:
         confs = st.conference_of_doc[:1]
     if not confs:
         return
-    p = _nearest_person(s, cue[0])
-    if p is None:
-        return
+    p = min(s.people, key=lambda x: (abs(x.item - cue[0]), x.item > cue[0]))
     st.facts.append(Fact("Attends", {"participant": p.key, "event": confs[0]}, [st.ev(s, "attends-trigger", 0.75)],
                          key=f"attends-{p.key}-{confs[0]}"))
 
@@ -399,11 +403,11 @@ def statements(s: SentenceView, st: DocState) -> None:
         if not cue:
             continue
         speaker = _nearest_person(s, cue[0], after_first=False)
-        if speaker is None:
+        if speaker is None or not 0 < cue[0] - speaker.item <= 8:
             continue
         target = None
         for e in s.entities:
-            if e.item > cue[0] and e.key.split(":")[0] in ("country", "organization", "agreement", "person"):
+            if 0 < e.item - cue[0] <= 6 and e.key.split(":")[0] in ("country", "organization", "agreement", "person"):
                 if e.key != speaker.key and st.country(e.key) != st.nationality.get(speaker.key):
                     target = e.key
                     break

@@ -82,7 +82,7 @@ class Gazetteer:
     # -- building -------------------------------------------------------------------------------
     def add(self, phrase: str, kind: str, ref: object, layer: int = 0, name_lang: str | None = None,
             suffixes: tuple[str, ...] = (), needs_media: bool = False) -> None:
-        folded = fold(phrase)
+        folded = fold(phrase.replace("\u200c", " "))  # a ZWNJ separates words: بین‌المللی = بین المللی
         words = _words(folded)
         if not words:
             return

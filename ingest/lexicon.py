@@ -83,6 +83,8 @@ class Lexicon:
     compound_given: list[str] = field(default_factory=list)
     ambiguous_given: set[str] = field(default_factory=set)
     name_connectors: set[str] = field(default_factory=set)
+    not_name_words: set[str] = field(default_factory=set)
+    default_rank_system: str | None = None
     capitalized_names: bool = False
     raw: dict = field(default_factory=dict)
 
@@ -143,6 +145,8 @@ def lexicon(lang: str) -> Lexicon:
         compound_given=_folded(given.get("compound_given_names")),
         ambiguous_given=_light(given.get("ambiguous")),
         name_connectors=_light(data.get("name_connectors")),
+        not_name_words=_light(data.get("not_name_words")),
+        default_rank_system=data.get("default_rank_system"),
         capitalized_names=bool(data.get("capitalized_names", False)),
         raw=data,
     )

@@ -166,6 +166,8 @@ def name_token_ok(it: Item, lex: Lexicon) -> bool:
     if len(t) < 2 or t.isdigit() or any(ch.isdigit() for ch in t):
         return False
     if lex.capitalized_names:
+        if t in lex.not_name_words:
+            return False
         return (it.text[:1].isupper() and t not in lex.stop) or t in lex.name_connectors
     if t in lex.stop or t in lex.verbs:
         return False
@@ -220,6 +222,11 @@ def read_name_right(items: list[Item], j: int, lex: Lexicon, quoted_only: bool =
         k += 1
     if not toks:
         return None
+    if len(toks) <= 2 and _is_person_item(items, k):
+        # "Mohamad Javad Zarif" where the KB knows "Javad Zarif": one name, the KB's person
+        it = items[k]
+        return PersonSpan(j, k + 1, toks[0].start, it.end, "", [lightfold(x.text) for x in toks] + [
+            lightfold(w) for w in it.text.split()], kb=str(it.ref), rule="kb-name", strength=1.0)
     folded = [lightfold(x.text) for x in toks]
     if lex.capitalized_names:
         while toks and lightfold(toks[-1].text) in lex.name_connectors:
@@ -236,8 +243,10 @@ def read_name_right(items: list[Item], j: int, lex: Lexicon, quoted_only: bool =
             if m < len(toks):
                 m += 1
             toks = toks[:m]
-            strong = len(toks) >= 2 and not (_ambiguous(folded[0]) and len(toks) < 2)
-            strength = 0.9 if strong else 0.55
+            if len(toks) < 2:
+                strength = 0.55
+            else:
+                strength = 0.7 if _ambiguous(folded[0]) else 0.9
         else:
             toks = toks[:3]
             strength = 0.75 if len(toks) >= 2 and _boundary_after(items, j + len(toks), lex) else 0.5
@@ -348,11 +357,16 @@ def find_people(items: list[Item], lex: Lexicon) -> SentencePeople:
     descriptions: list[Chain] = []
     for c in chains:
         p = read_name_right(items, c.end, lex) if c.end not in used or _is_person_item(items, c.end) else None
+        first = items[c.start]
+        if p is not None and p.strength < 0.6 and (c.post or c.plural):
+            # a weak name after an appositive post ("مهدی سنایی سفیر ایران در روسیه برگزار شد"): the name before it
+            left = read_name_left(items, c.start, lex)
+            if left is not None and left.strength >= 0.8:
+                p = None
         if p is not None:
             p = add(p)
             p.chains.append(c)
             continue
-        first = items[c.start]
         conjoined = first.prefix[:1] in ("و", "ف") or (
             c.start > 0 and lightfold(items[c.start - 1].text) in ("و", "and"))
         if (c.post or c.plural) and not conjoined:
@@ -430,7 +444,11 @@ def _capitalized_names(items, lex, people, used, add) -> None:
         while m < n and m not in used and items[m].kind == "tok" and (
                 items[m].text[:1].isupper() or lightfold(items[m].text) in lex.name_connectors):
             m += 1
-        if m - k >= 2 and m - k <= 4:
+        while m > k and lightfold(items[m - 1].text) in lex.name_connectors:
+            m -= 1
+        run = [lightfold(x.text) for x in items[k:m]]
+        if 2 <= m - k <= 4 and not any(w in lex.not_name_words for w in run) and not (
+                m < n and lightfold(items[m].text) in lex.not_name_words):
             toks = items[k:m]
             add(PersonSpan(k, m, toks[0].start, toks[-1].end, "", [lightfold(x.text) for x in toks],
                            rule="given-name", strength=0.8))

@@ -36,6 +36,7 @@ from .resolve import (
     assign_keys,
     cluster_people,
     collect_claims,
+    kb_family_names,
     link_kb,
     merge_same_key,
     surname_forms,
@@ -197,6 +198,7 @@ def extract(doc: Document, kb: KB | None = None) -> Extraction:
             pms[sent].append(PM(c.key, sp.start, "name", c.nationality))
         _label_person(d, c)
     _surname_mentions(d, clusters, pms)
+    _kb_family_name_mentions(d, clusters, pms, nationality)
     unnamed: list[list[str]] = [[] for _ in d.sentences]
     _descriptions(d, clusters, per_sent, pms, unnamed)
 
@@ -306,24 +308,33 @@ def _counterparts(clusters: list[Cluster], d: _Doc) -> None:
     """"His Russian counterpart X": X holds the post the other person holds, of the country named."""
     for c in clusters:
         for sent, ch in c.counterpart_chains:
-            role = _anchor_role(clusters, c, sent)
+            role = _anchor_role(clusters, c, sent, ch.start)
             if role and ch.of:
                 c.posts.append(PostClaim(role, ch.of[0], None, sent, "counterpart", 0.8))
                 if c.nationality is None and ch.of[0].startswith("country:"):
                     c.nationality = ch.of[0].split(":", 1)[1]
 
 
-def _anchor_role(clusters: list[Cluster], me: Cluster, sent: int) -> str | None:
-    best = None
-    for dist in (0, 1, 2, 3, 99):
-        for o in clusters:
-            if o is me:
-                continue
-            for p in o.posts:
-                if abs(p.sent - sent) <= dist and p.rule != "counterpart":
-                    best = p.role
-                    return best
-    return best
+def _anchor_role(clusters: list[Cluster], me: Cluster, sent: int, item: int = 10**6) -> str | None:
+    """The post of the person a "counterpart" is relative to: the nearest other person with a post, the one
+    named before the counterpart word in its sentence first ("Zarif and his American counterpart")."""
+    best: tuple | None = None
+    for o in clusters:
+        if o is me:
+            continue
+        roles = [p.role for p in o.posts if p.rule != "counterpart"]
+        if not roles:
+            continue
+        for s, sp in o.spans:
+            if s == sent:
+                rank = (0, item - sp.start) if sp.start < item else (1, sp.start - item)
+            elif s < sent:
+                rank = (1 + sent - s, 0)
+            else:
+                rank = (5 + s - sent, 0)
+            if best is None or rank < best[0]:
+                best = (rank, max(set(roles), key=roles.count))
+    return best[1] if best else None
 
 
 def _surname_mentions(d: _Doc, clusters: list[Cluster], pms: list[list[PM]]) -> None:
@@ -350,6 +361,31 @@ def _surname_mentions(d: _Doc, clusters: list[Cluster], pms: list[list[PM]]) -> 
                     d.mention(c.key, it.start, it.end, k, "family-name", 0.8)
                     pms[k].append(PM(c.key, i, "surname", c.nationality))
                     break
+
+
+def _kb_family_name_mentions(d: _Doc, clusters: list[Cluster], pms: list[list[PM]], nationality: dict) -> None:
+    """A family name the KB gives to one person only ("حكومة ترامب") names that person."""
+    known = kb_family_names()
+    taken = {(m.start, m.end) for m in d.mentions}
+    own = {f for c in clusters for f in surname_forms(c)}
+    for k, items in enumerate(d.items):
+        for i, it in enumerate(items):
+            if it.kind != "tok" or any(a <= it.start < b for a, b in taken):
+                continue
+            t = lightfold(it.text)
+            if d.lex.capitalized_names and not it.text[:1].isupper():
+                continue
+            cands = [t] + [t[len(p):] for p in d.lex.prefixes if p and t.startswith(p)]
+            for form in cands:
+                e = known.get(form)
+                if e is None or form in own:
+                    continue
+                d.mention(e.key, it.start, it.end, k, "kb-family-name", 0.6)
+                ent = d.entity(e.key)
+                ent.label_en = e.label_en
+                nationality.setdefault(e.key, e.get("country"))
+                pms[k].append(PM(e.key, i, "surname", e.get("country")))
+                break
 
 
 def _descriptions(d: _Doc, clusters: list[Cluster], per_sent, pms: list[list[PM]],
@@ -597,7 +633,8 @@ def _person_facts(d: _Doc, clusters: list[Cluster], cs) -> list[Fact]:
                 if sys_irgc:
                     target = cs.equivalent_rank(concept, sys_irgc) or concept
             elif c.nationality not in cs.rank_systems.get(concept.scheme, []):
-                system = cs.system_for_country(c.nationality)
+                system = cs.system_for_country(c.nationality) or (d.lex.default_rank_system if not c.nationality
+                                                                    else None)
                 if system and system != concept.scheme:
                     target = cs.equivalent_rank(concept, system) or concept
             a, b = d.sentences[sent]

@@ -233,6 +233,33 @@ def merge_same_key(clusters: list[Cluster]) -> list[Cluster]:
     return list(by.values())
 
 
+@lru_cache(maxsize=1)
+def kb_family_names() -> dict[str, KBEntity]:
+    """Family names that name exactly one KB person and are no given name, common word or other name
+    (ترامب, Shoigu): such a name alone is a mention of that person."""
+    from .lexicon import all_given_names, available_languages, lexicon
+
+    kb = load_kb()
+    single, amb, _ = all_given_names()
+    common: set[str] = set()
+    for lang in available_languages():
+        lx = lexicon(lang)
+        common |= lx.stop | lx.verbs
+    other = {lightfold(n) for e in kb.by_key.values() if e.kind != "person" for _, n in e.all_names()}
+    owners: dict[str, set[str]] = defaultdict(set)
+    ent: dict[str, KBEntity] = {}
+    for p in kb.by_kind.get("person", {}).values():
+        for _, n in p.all_names():
+            parts = n.split()
+            if len(parts) < 2:
+                continue
+            f = lightfold(parts[-1])
+            owners[f].add(p.key)
+            ent[f] = p
+    return {f: ent[f] for f, who in owners.items() if len(who) == 1 and len(f) >= 4 and f not in single
+            and f not in amb and f not in common and f not in other}
+
+
 def surname_forms(c: Cluster) -> set[str]:
     """Light-folded family names by which a cluster may be referred to alone."""
     forms = {c.surname}

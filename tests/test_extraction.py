@@ -1,0 +1,120 @@
+"""Extraction on real-style sentences that are not in the seed articles."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import make_doc
+
+from ddkg.ingest.pipeline import UnsupportedLanguage, extract
+
+
+def run(text: str, lang: str | None = None):
+    ex = extract(make_doc(text, lang))
+    people = {k: e for k, e in ex.entities.items() if e.type == "Person"}
+    return ex, people
+
+
+def names_of(ex, key):
+    return {m.surface for m in ex.mentions if m.entity == key}
+
+
+def posts(ex):
+    return {(f.args["person"], f.args["role"], f.args["of"], f.args.get("toCountry")) for f in ex.facts
+            if f.kind == "Post"}
+
+
+def person_by_surface(ex, surface):
+    for m in ex.mentions:
+        if m.surface == surface and m.entity.startswith("person:"):
+            return m.entity
+    raise AssertionError(f"no person mention {surface!r}: {[m.surface for m in ex.mentions]}")
+
+
+def test_arabic_title_anchored_unknown_ministers_and_counterpart():
+    text = ("استقبل وزير الدفاع الموريتاني حننه ولد سيدي في نواكشوط نظيره المالي ساديو كامارا، "
+            "وبحث الجانبان التعاون العسكري بين البلدين.")
+    ex, people = run(text)
+    sidi = person_by_surface(ex, "حننه ولد سيدي")
+    camara = person_by_surface(ex, "ساديو كامارا")
+    assert (sidi, "minister-of-defence", "country:mauritania", None) in posts(ex)
+    # "his Malian counterpart" gets the host's post, of Mali
+    assert (camara, "minister-of-defence", "country:mali", None) in posts(ex)
+    meetings = [f for f in ex.facts if f.kind == "Meeting"]
+    assert len(meetings) == 1
+    assert set(meetings[0].args["participant"]) == {sidi, camara}
+    assert meetings[0].args["location"] == "place:nouakchott"
+    ev = meetings[0].evidence[0]
+    assert text[ev.start:ev.end].startswith("استقبل")
+
+
+def test_arabic_name_ends_before_verb_and_clitic_title():
+    text = "وأكد قائد الجيش العراقي الفريق أول ركن عبد الأمير يار الله ووزير الدفاع التركي يشار غولر أهمية التنسيق."
+    ex, people = run(text)
+    surfaces = {m.surface for m in ex.mentions if m.entity.startswith("person:")}
+    assert "يشار غولر" in surfaces
+    assert not any("أهمية" in s or "ووزير" in s for s in surfaces)
+
+
+def test_persian_rank_honorific_and_name_before_post():
+    text = ("سرلشکر پاسدار حسن کریمی، فرمانده نیروی زمینی سپاه، با همتای عراقی خود دیدار کرد. "
+            "در این دیدار که با حضور محمد کاظم آل صادق سفیر عراق در ایران برگزار شد، طرفین درباره امنیت مرزها گفتگو کردند.")
+    ex, people = run(text)
+    karimi = person_by_surface(ex, "حسن کریمی")
+    ranks = {f.args["rank"] for f in ex.facts if f.kind == "Rank" and f.args["person"] == karimi}
+    assert any(r.endswith("/ir-irgc/major-general") for r in ranks), ranks
+    assert (karimi, "commander", "organization:irgc-ground-force", None) in posts(ex)
+    sadegh = person_by_surface(ex, "محمد کاظم آل صادق")
+    assert (sadegh, "ambassador", "country:iraq", "country:iran") in posts(ex)
+
+
+def test_persian_quoted_name_before_post():
+    text = "«جالو ممادو تاندیا» وزیر دفاع موریتانی در تهران با همتای ایرانی خود دیدار کرد."
+    ex, people = run(text)
+    p = person_by_surface(ex, "جالو ممادو تاندیا")
+    assert (p, "minister-of-defence", "country:mauritania", None) in posts(ex)
+    visits = [f for f in ex.facts if f.kind == "Visit"]
+    meetings = [f for f in ex.facts if f.kind == "Meeting"]
+    assert meetings or visits
+
+
+def test_english_titles_counterpart_visit_and_invitation():
+    text = ("Iraqi Defense Minister Juma Inad Saadoun arrived in Tehran on Saturday at the formal invitation of "
+            "his Iranian counterpart Brigadier General Amir Hatami. During the meeting, the two defense "
+            "ministers discussed the fight against terrorism.")
+    ex, people = run(text)
+    saadoun = person_by_surface(ex, "Juma Inad Saadoun")
+    hatami = person_by_surface(ex, "Amir Hatami")
+    assert (saadoun, "minister-of-defence", "country:iraq", None) in posts(ex)
+    assert (hatami, "minister-of-defence", "country:iran", None) in posts(ex)
+    visit = next(f for f in ex.facts if f.kind == "Visit")
+    assert visit.args["participant"] == [saadoun]
+    assert visit.args["location"] == "place:tehran"
+    assert visit.args.get("invitedBy") == [hatami]
+    ranks = {f.args["rank"] for f in ex.facts if f.kind == "Rank" and f.args["person"] == hatami}
+    assert any(r.endswith("/brigadier-general") for r in ranks)
+
+
+def test_english_deputy_ministers_meeting():
+    text = ("Russian Deputy Minister of Defense Alexander Fomin met Iranian Deputy Defense Minister "
+            "Reza Talaei-Nik in Tehran on Monday to discuss military cooperation.")
+    ex, people = run(text)
+    fomin = person_by_surface(ex, "Alexander Fomin")
+    assert (fomin, "deputy-minister-of-defence", "country:russia", None) in posts(ex)
+    meeting = next(f for f in ex.facts if f.kind == "Meeting")
+    assert fomin in meeting.args["participant"] and len(meeting.args["participant"]) == 2
+    assert meeting.args["location"] == "place:tehran"
+
+
+def test_arms_transfer_direction_and_status():
+    text = "أعلنت روسيا أنها ستبدأ تسليم منظومات إس-400 إلى تركيا في الربيع المقبل."
+    ex, _ = run(text)
+    t = next(f for f in ex.facts if f.kind == "ArmsTransfer")
+    assert t.args["system"] == "weapon:s-400"
+    assert t.args["supplier"] == "country:russia"
+    assert t.args["recipient"] == "country:turkey"
+
+
+def test_unsupported_language_is_named_not_guessed():
+    with pytest.raises(UnsupportedLanguage, match="not handled"):
+        extract(make_doc("Le ministre de la Défense a rencontré son homologue à Paris pour discuter de la "
+                         "coopération militaire entre les deux pays."))
