@@ -25,6 +25,7 @@ ONT = "https://w3id.org/ddkg/ontology#"
 DOC_BASE = "https://w3id.org/ddkg/doc/"
 CONCEPT = "https://w3id.org/ddkg/concept/"
 ENTITY_GRAPH = NamedNode("https://w3id.org/ddkg/graph/entities")
+KB_SOURCE = NamedNode("https://w3id.org/ddkg/kb")
 SOFTWARE = "https://w3id.org/ddkg/software/ddkg/"
 RDF_TYPE = NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
@@ -193,8 +194,13 @@ class _Writer:
                     post = _post_iri(kbe.key, pos["role"], of.key, None)
                     self.add(node, d("holdsPosition"), post, g)
                     self.add(post, RDF_TYPE, d("Post"), g)
+                    self.add(post, NamedNode(PROV + "wasDerivedFrom"), KB_SOURCE, g)
+                    self.add(KB_SOURCE, RDF_TYPE, d("KnowledgeBase"), g)
                     self.add(post, d("role"), NamedNode(f"{CONCEPT}post/{pos['role']}"), g)
                     self.add(post, d("positionOf"), NamedNode(of.iri), g)
+                    self.add(NamedNode(of.iri), RDF_TYPE, d(of.type), g)
+                    if of.label_en:
+                        self.add(NamedNode(of.iri), NamedNode(SKOS + "prefLabel"), Literal(of.label_en, language="en"), g)
                     for f, p in (("start", "startDate"), ("end", "endDate")):
                         if pos.get(f):
                             self.add(post, d(p), date_literal(str(pos[f])), g)

@@ -54,6 +54,10 @@ def _words(folded: str) -> list[str]:
     return [w for w in _SPLIT.split(folded) if w]
 
 
+def _strip_article(w: str) -> str:
+    return w[2:] if w.startswith("ال") and len(w) > 4 else w
+
+
 def _compact(words: list[str], article: str) -> str:
     out = []
     for i, w in enumerate(words):
@@ -110,10 +114,16 @@ class Gazetteer:
         place_suffixes = tuple(lx.name_suffixes)
         outlets = [e for e in self.kb.by_key.values() if e.kind == "organization" and e.get("class") == "news_agency"]
         other_names = {fold(n) for e in self.kb.by_key.values() if e not in outlets for _, n in e.all_names()}
+        adjectives = self._adjective_forms()
         for e in self.kb.by_key.values():
             suffixes = place_suffixes if e.kind in ("country", "place") else ()
+            own = {fold(n) for _, n in e.all_names()}
             for lang, name in e.all_names():
                 f = fold(name)
+                words = _words(f)
+                if e.kind == "organization" and len(words) > 1 and _strip_article(words[-1]) in adjectives and (
+                        " ".join(words[:-1]) in own):
+                    continue  # "... الإيراني": the nationality adjective is its own mention of the country
                 media = e in outlets and (f in other_names or len(_words(f)) == 1)
                 self.add(name, "entity", e.key, 0, lang, suffixes, needs_media=media)
             for acr in e.get("acronyms") or []:
@@ -176,6 +186,16 @@ class Gazetteer:
         _, _, comp = all_given_names()
         for f in comp:
             self.add(f, "given", f, 1)
+
+    def _adjective_forms(self) -> set[str]:
+        out: set[str] = set()
+        for e in self.kb.by_kind.get("country", {}).values():
+            for lang, adjs in (e.get("adjectives") or {}).items():
+                sufs = lexicon(lang).adjective_suffixes if lang == "ar" else [""]
+                for a in adjs or []:
+                    for s in sufs:
+                        out.add(_strip_article(fold(a) + s))
+        return out
 
     # -- matching -------------------------------------------------------------------------------
     def find(self, text: str, norm: NormText | None = None) -> list[Hit]:
