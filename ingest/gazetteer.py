@@ -138,9 +138,8 @@ class Gazetteer:
         for slug, c in cs.posts.items():
             if c.iri in cs.broader:
                 continue  # an organization-bound post (Secretary of the SNSC) is read as role + organization
-            for lang, labels in c.labels.items():
-                for lab in labels:
-                    self.add(lab, "post", slug, 0, lang)
+            for lab in c.labels.get(self.lang, []):
+                self.add(lab, "post", slug, 0, self.lang)
         for slug, forms in lx.posts.items():
             for f in forms:
                 self.add(f, "post", slug, 0, self.lang)
@@ -148,9 +147,9 @@ class Gazetteer:
             for f in forms:
                 self.add(f, "plural_post", slug, 0, self.lang)
         for iri, c in cs.ranks.items():
-            for lang, labels in c.labels.items():
-                for lab in labels:
-                    self.add(lab, "rank", iri, 0, lang)
+            # a rank word of one language is often an ordinary word of another (مقدم)
+            for lab in c.labels.get(self.lang, []):
+                self.add(lab, "rank", iri, 0, self.lang)
         for f in lx.honorifics:
             self.add(f, "hon", None, 0)
         for f in lx.counterpart:
@@ -161,7 +160,7 @@ class Gazetteer:
             self.add(f, "both", None, 0)
         for kind, forms in lx.agreement_nouns.items():
             for f in forms:
-                self.add(f, "agr", kind, 0)
+                self.add(f, "agr", kind, 0, suffixes=place_suffixes)  # موافقتنامه‌ای
         # layer 1: cues
         for tname, forms in lx.triggers.items():
             if tname == "both_sides":
@@ -208,7 +207,7 @@ class Gazetteer:
         for m in re.finditer(r"\w+", t):
             p = m.start()
             for pre in self.lex.prefixes:
-                if pre and (not t.startswith(pre, p) or m.end() - p - len(pre) < 2):
+                if pre and (not t.startswith(pre, p) or m.end() - p - len(pre) < 3):
                     continue
                 q = p + len(pre)
                 probes = [q]

@@ -84,6 +84,8 @@ class Lexicon:
     ambiguous_given: set[str] = field(default_factory=set)
     name_connectors: set[str] = field(default_factory=set)
     not_name_words: set[str] = field(default_factory=set)
+    title_modifiers: set[str] = field(default_factory=set)
+    name_start_blocked: tuple[str, ...] = ()
     default_rank_system: str | None = None
     capitalized_names: bool = False
     raw: dict = field(default_factory=dict)
@@ -146,6 +148,8 @@ def lexicon(lang: str) -> Lexicon:
         ambiguous_given=_light(given.get("ambiguous")),
         name_connectors=_light(data.get("name_connectors")),
         not_name_words=_light(data.get("not_name_words")),
+        title_modifiers=_light(data.get("title_modifiers")),
+        name_start_blocked=tuple(lightfold(x) for x in data.get("name_start_blocked") or []),
         default_rank_system=data.get("default_rank_system"),
         capitalized_names=bool(data.get("capitalized_names", False)),
         raw=data,

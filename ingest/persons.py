@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .kb import load_kb
 from .lexicon import Lexicon, all_given_names, common, lightfold
 from .tagging import Item
 
@@ -39,6 +40,11 @@ class Chain:
     def has_title(self) -> bool:
         return bool(self.post or self.rank or self.hon or self.cpart)
 
+    @property
+    def strong(self) -> bool:
+        """A post of a named country or organization, a counterpart of one, or a rank."""
+        return bool(self.rank or ((self.post or self.cpart) and self.of))
+
 
 @dataclass
 class PersonSpan:
@@ -59,6 +65,10 @@ def _is_country_or_org(it: Item) -> str | None:
     if it.kind == "adj":
         return f"country:{it.ref}"
     if it.kind == "entity" and isinstance(it.ref, str) and it.ref.split(":")[0] in ("country", "organization"):
+        if it.ref.startswith("organization:"):
+            e = load_kb().get(it.ref)
+            if e is not None and e.get("class") == "news_agency":
+                return None
         return it.ref
     return None
 
@@ -140,6 +150,9 @@ def parse_chain(items: list[Item], i: int, lex: Lexicon) -> Chain:
             c.irgc = True
             j += 1
             continue
+        if c.has_title and it.kind == "tok" and lightfold(it.text) in lex.title_modifiers:
+            j += 1  # "former", "acting", السابق, پیشین
+            continue
         break
     if pre_of and not c.of:
         c.of.append(pre_of)
@@ -160,7 +173,7 @@ def _ambiguous(tok: str) -> bool:
 
 
 def name_token_ok(it: Item, lex: Lexicon) -> bool:
-    if it.kind != "tok":
+    if it.kind != "tok" or it.demoted:
         return False
     t = lightfold(it.text)
     if len(t) < 2 or t.isdigit() or any(ch.isdigit() for ch in t):
@@ -183,6 +196,12 @@ def name_token_ok(it: Item, lex: Lexicon) -> bool:
     return True
 
 
+def name_start_ok(it: Item, lex: Lexicon) -> bool:
+    """Where a name may begin: not on a word with the article or a clitic plus article (الخروج, والإنتاج)."""
+    t = lightfold(it.text)
+    return not any(t.startswith(a) for a in lex.name_start_blocked) or _given(t)
+
+
 def _boundary_after(items: list[Item], k: int, lex: Lexicon) -> bool:
     if k >= len(items):
         return True
@@ -195,7 +214,8 @@ def _boundary_after(items: list[Item], k: int, lex: Lexicon) -> bool:
     return any(t.startswith(p) and t[len(p):] in lex.verbs for p in lex.prefixes if p)
 
 
-def read_name_right(items: list[Item], j: int, lex: Lexicon, quoted_only: bool = False) -> PersonSpan | None:
+def read_name_right(items: list[Item], j: int, lex: Lexicon, quoted_only: bool = False,
+                    strong: bool = True) -> PersonSpan | None:
     n = len(items)
     if j >= n:
         return None
@@ -220,9 +240,10 @@ def read_name_right(items: list[Item], j: int, lex: Lexicon, quoted_only: bool =
     while k < n and len(toks) < 5 and name_token_ok(items[k], lex):
         toks.append(items[k])
         k += 1
-    if not toks:
+    if not toks or not name_start_ok(toks[0], lex):
         return None
-    if len(toks) <= 2 and _is_person_item(items, k):
+    if len(toks) <= 2 and _is_person_item(items, k) and all(
+            _given(lightfold(x.text)) or "given" in x.cues or lex.capitalized_names for x in toks):
         # "Mohamad Javad Zarif" where the KB knows "Javad Zarif": one name, the KB's person
         it = items[k]
         return PersonSpan(j, k + 1, toks[0].start, it.end, "", [lightfold(x.text) for x in toks] + [
@@ -247,6 +268,10 @@ def read_name_right(items: list[Item], j: int, lex: Lexicon, quoted_only: bool =
                 strength = 0.55
             else:
                 strength = 0.7 if _ambiguous(folded[0]) else 0.9
+        elif not strong and not any(f in lex.name_particles for f in folded[1:3]):
+            # after an honorific alone (سردار, Mr) a name with no given name is a family name
+            toks = toks[:1]
+            strength = 0.5
         else:
             toks = toks[:3]
             strength = 0.75 if len(toks) >= 2 and _boundary_after(items, j + len(toks), lex) else 0.5
@@ -325,6 +350,7 @@ def demote_bare_posts(items: list[Item]) -> None:
         if not (has_of or has_pre):
             it.kind = "tok"
             it.ref = None
+            it.demoted = True
 
 
 def find_people(items: list[Item], lex: Lexicon) -> SentencePeople:
@@ -356,12 +382,14 @@ def find_people(items: list[Item], lex: Lexicon) -> SentencePeople:
                            kb=str(it.ref), rule="kb-name", strength=1.0))
     descriptions: list[Chain] = []
     for c in chains:
-        p = read_name_right(items, c.end, lex) if c.end not in used or _is_person_item(items, c.end) else None
+        p = (read_name_right(items, c.end, lex, strong=c.strong) if c.end not in used or _is_person_item(items, c.end)
+             else None)
         first = items[c.start]
-        if p is not None and p.strength < 0.6 and (c.post or c.plural):
-            # a weak name after an appositive post ("مهدی سنایی سفیر ایران در روسیه برگزار شد"): the name before it
+        if p is not None and p.strength < 0.9 and p.kb is None and (c.post or c.plural):
+            # a name read after an appositive post that a surer name stands before
+            # ("مهدی سنایی سفیر ایران در روسیه برگزار شد", "«کنث مک‌کنزی» رئیس ستاد ... پیشتر مدعی")
             left = read_name_left(items, c.start, lex)
-            if left is not None and left.strength >= 0.8:
+            if left is not None and left.strength >= max(0.8, p.strength + 0.05):
                 p = None
         if p is not None:
             p = add(p)

@@ -191,7 +191,7 @@ def extract(doc: Document, kb: KB | None = None) -> Extraction:
     nationality = {c.key: c.nationality for c in clusters}
     for c in clusters:
         # a family name alone, or a name not yet strong enough, needs a full name or the KB behind it
-        if c.kb is None and len(c.full) < 2 and c.strength < 0.6:
+        if c.kb is None and c.strength < 0.6:
             continue
         for sent, sp in c.spans:
             d.mention(c.key, sp.char_start, sp.char_end, sent, sp.rule, sp.strength)
@@ -260,8 +260,11 @@ def extract(doc: Document, kb: KB | None = None) -> Extraction:
         if old in d.entities:
             e = d.entities.pop(old)
             e.key = new
-            e.iri = f"{ID_BASE}agreement/{new.split(':', 1)[1]}"
-            d.entities.setdefault(new, e)
+            e.iri = e.kb.iri if e.kb is not None else f"{ID_BASE}agreement/{new.split(':', 1)[1]}"
+            if new in d.entities:
+                d.entities[new].props.update({k: v for k, v in e.props.items() if k != "generic"})
+            else:
+                d.entities[new] = e
     live = {m.entity for m in d.mentions} | used
     entities = {k: e for k, e in d.entities.items() if k in live}
     for k in used:
@@ -378,7 +381,7 @@ def _kb_family_name_mentions(d: _Doc, clusters: list[Cluster], pms: list[list[PM
             cands = [t] + [t[len(p):] for p in d.lex.prefixes if p and t.startswith(p)]
             for form in cands:
                 e = known.get(form)
-                if e is None or form in own:
+                if e is None or form in own or len(form) < 5 or not _person_context(items, i, e, d.lex):
                     continue
                 d.mention(e.key, it.start, it.end, k, "kb-family-name", 0.6)
                 ent = d.entity(e.key)
@@ -386,6 +389,19 @@ def _kb_family_name_mentions(d: _Doc, clusters: list[Cluster], pms: list[list[PM
                 nationality.setdefault(e.key, e.get("country"))
                 pms[k].append(PM(e.key, i, "surname", e.get("country")))
                 break
+
+
+def _person_context(items: list[Item], i: int, e, lex: Lexicon) -> bool:
+    """A family name alone reads as the KB's person only beside a title or a verb, or with the person's
+    country named in the same sentence ("حكومة ترامب ... اميركا")."""
+    for j in (i - 2, i - 1, i + 1, i + 2):
+        if 0 <= j < len(items):
+            o = items[j]
+            if o.kind in ("post", "rank", "hon", "cpart") or (o.kind == "tok" and lightfold(o.text) in lex.verbs):
+                return True
+    country = e.get("country")
+    return bool(country) and any(o.kind in ("adj", "entity") and str(o.ref) in (country, f"country:{country}")
+                                 for o in items)
 
 
 def _descriptions(d: _Doc, clusters: list[Cluster], per_sent, pms: list[list[PM]],
@@ -660,6 +676,17 @@ def _name_generic_agreements(d: _Doc, facts: list[Fact]) -> dict[str, str]:
         kind = ent.props.get("agreementKind") or "agreement"
         if len(parties) >= 2:
             ids = sorted(p.split(":", 1)[1] for p in parties)
+            years = {str(f.args["date"])[:4] for f in facts
+                     if f.kind == "Signing" and f.args.get("agreement") == key and f.args.get("date")}
+            known = [a for a in d.kb.by_kind.get("agreement", {}).values()
+                     if sorted(a.get("parties") or []) == ids and a.get("kind") == kind
+                     and (not years or str(a.get("signed") or "")[:4] in years)]
+            if len(known) == 1:
+                # the one agreement of this kind between these parties that the KB knows
+                rename[key] = known[0].key
+                ent.kb = known[0]
+                ent.label_en = known[0].label_en
+                continue
             new = f"agreement:{'-'.join(ids)}-{kind.replace('_', '-')}"
             rename[key] = new
             names = []

@@ -245,6 +245,10 @@ def kb_family_names() -> dict[str, KBEntity]:
     for lang in available_languages():
         lx = lexicon(lang)
         common |= lx.stop | lx.verbs
+        cues = list(lx.months) + list(lx.weekdays) + list(lx.ordinals) + list(lx.relative_days)
+        cues += [w for ws in lx.triggers.values() for w in ws]
+        for w in cues:
+            common |= {lightfold(w), lightfold(w)[2:] if lightfold(w).startswith("ال") else lightfold(w)}
     other = {lightfold(n) for e in kb.by_key.values() if e.kind != "person" for _, n in e.all_names()}
     owners: dict[str, set[str]] = defaultdict(set)
     ent: dict[str, KBEntity] = {}
@@ -256,8 +260,9 @@ def kb_family_names() -> dict[str, KBEntity]:
             f = lightfold(parts[-1])
             owners[f].add(p.key)
             ent[f] = p
+    # Arabic family names with the article (العربي, الملك) are too often ordinary words to stand alone
     return {f: ent[f] for f, who in owners.items() if len(who) == 1 and len(f) >= 4 and f not in single
-            and f not in amb and f not in common and f not in other}
+            and f not in amb and f not in common and f not in other and not f.startswith("ال")}
 
 
 def surname_forms(c: Cluster) -> set[str]:

@@ -21,6 +21,7 @@ class Item:
     fold: str
     cues: dict = field(default_factory=dict)  # cue kind -> list of refs
     prefix: str = ""
+    demoted: bool = False  # a title word read as an ordinary word (no organization after it)
 
     def cue(self, kind: str) -> bool:
         return kind in self.cues
