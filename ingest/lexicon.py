@@ -85,6 +85,7 @@ class Lexicon:
     name_connectors: set[str] = field(default_factory=set)
     not_name_words: set[str] = field(default_factory=set)
     title_modifiers: set[str] = field(default_factory=set)
+    light_verbs: set[str] = field(default_factory=set)
     name_start_blocked: tuple[str, ...] = ()
     default_rank_system: str | None = None
     capitalized_names: bool = False
@@ -149,6 +150,7 @@ def lexicon(lang: str) -> Lexicon:
         name_connectors=_light(data.get("name_connectors")),
         not_name_words=_light(data.get("not_name_words")),
         title_modifiers=_light(data.get("title_modifiers")),
+        light_verbs=_light(data.get("light_verbs")),
         name_start_blocked=tuple(lightfold(x) for x in data.get("name_start_blocked") or []),
         default_rank_system=data.get("default_rank_system"),
         capitalized_names=bool(data.get("capitalized_names", False)),

@@ -35,6 +35,7 @@ class Chain:
     hon: bool = False
     cpart: bool = False
     cpart_plural: bool = False
+    generic_rank: bool = False  # "General", ژنرال: a rank word that is also a plain honorific
 
     @property
     def has_title(self) -> bool:
@@ -43,7 +44,7 @@ class Chain:
     @property
     def strong(self) -> bool:
         """A post of a named country or organization, a counterpart of one, or a rank."""
-        return bool(self.rank or ((self.post or self.cpart) and self.of))
+        return bool((self.rank and not self.generic_rank) or ((self.post or self.cpart) and self.of))
 
 
 @dataclass
@@ -121,6 +122,7 @@ def parse_chain(items: list[Item], i: int, lex: Lexicon) -> Chain:
             if c.rank:
                 break
             c.rank = str(it.ref)
+            c.generic_rank = it.fold in lex.honorifics
             j += 1
             continue
         if it.kind == "hon":
@@ -238,6 +240,8 @@ def read_name_right(items: list[Item], j: int, lex: Lexicon, quoted_only: bool =
     toks: list[Item] = []
     k = j
     while k < n and len(toks) < 5 and name_token_ok(items[k], lex):
+        if k + 1 < n and lightfold(items[k + 1].text) in lex.light_verbs and not _given(lightfold(items[k].text)):
+            break  # تصمیم گرفت: the noun of a compound verb
         toks.append(items[k])
         k += 1
     if not toks or not name_start_ok(toks[0], lex):

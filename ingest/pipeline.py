@@ -344,7 +344,7 @@ def _surname_mentions(d: _Doc, clusters: list[Cluster], pms: list[list[PM]]) -> 
     """Family names standing alone (شويغو, Hatami) are mentions of the person named in full."""
     owners: dict[str, list[Cluster]] = defaultdict(list)
     for c in clusters:
-        if c.kb is None and len(c.full) < 2:
+        if c.key not in d.entities or (c.kb is None and len(c.full) < 2):
             continue
         for f in surname_forms(c):
             owners[f].append(c)
@@ -397,7 +397,7 @@ def _person_context(items: list[Item], i: int, e, lex: Lexicon) -> bool:
     for j in (i - 2, i - 1, i + 1, i + 2):
         if 0 <= j < len(items):
             o = items[j]
-            if o.kind in ("post", "rank", "hon", "cpart") or (o.kind == "tok" and lightfold(o.text) in lex.verbs):
+            if o.kind in ("post", "rank", "hon", "cpart"):
                 return True
     country = e.get("country")
     return bool(country) and any(o.kind in ("adj", "entity") and str(o.ref) in (country, f"country:{country}")

@@ -260,9 +260,14 @@ def kb_family_names() -> dict[str, KBEntity]:
             f = lightfold(parts[-1])
             owners[f].add(p.key)
             ent[f] = p
-    # Arabic family names with the article (العربي, الملك) are too often ordinary words to stand alone
+    # Arabic family names with the article (العربي, الملك) are too often ordinary words to stand alone, and
+    # family names made from a given name (محمدي, حسيني) are borne by too many people
+    def from_given(f: str) -> bool:
+        return any(f.endswith(s) and f[: -len(s)] in single for s in ("ي", "يان", "پور", "زاده", "نژاد", "نيا", "ov"))
+
     return {f: ent[f] for f, who in owners.items() if len(who) == 1 and len(f) >= 4 and f not in single
-            and f not in amb and f not in common and f not in other and not f.startswith("ال")}
+            and f not in amb and f not in common and f not in other and not f.startswith("ال")
+            and not from_given(f)}
 
 
 def surname_forms(c: Cluster) -> set[str]:
