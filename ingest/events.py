@@ -144,7 +144,10 @@ def _conjoined(s: SentenceView) -> bool:
 
 def meetings(s: SentenceView, st: DocState) -> None:
     lex = st.lex
-    parts = {p.key for p in s.people}
+    cues = s.cue_items("trig:meeting") + s.cue_items("trig:joint")
+    # the people of a meeting stand near its word; others in a long sentence are only mentioned
+    window = int(lex.raw.get("event_window", 14))
+    parts = {p.key for p in s.people if not cues or any(abs(p.item - c) <= window for c in cues)}
     trig = s.has("trig:meeting")
     joint = s.has("trig:joint") and (s.coordinated or any(p.via == "both-sides" for p in s.people)
                                      or (len(parts) >= 2 and _conjoined(s)))
@@ -339,7 +342,8 @@ def transfers(s: SentenceView, st: DocState) -> None:
         weapons = st.last_weapons[-1:]
     if not weapons:
         return
-    cue = (out or inn)[0]
+    buying = bool(inn) and (not out or inn[0] < out[0])
+    cue = inn[0] if buying else out[0]
     rec_m, sup_m = set(lex.trig("recipient_marker")), set(lex.trig("supplier_marker"))
     recipient = supplier = None
     for e in s.entities:
@@ -348,10 +352,18 @@ def transfers(s: SentenceView, st: DocState) -> None:
         it = s.items[e.item]
         prev = s.items[e.item - 1].fold if e.item > 0 else ""
         marker = fold(it.prefix) if it.prefix else prev
-        if recipient is None and (marker in rec_m or prev in rec_m):
+        if recipient is None and (marker in rec_m or prev in rec_m) and not buying:
             recipient = e.key
         elif supplier is None and (marker in sup_m or prev in sup_m):
             supplier = e.key
+    # the party named just before the verb is its subject: the buyer of "purchase", the seller of "deliver"
+    before = [e for e in s.entities if e.item < cue and cue - e.item <= 4
+              and e.key.startswith(("country:", "organization:"))]
+    if before:
+        if buying and recipient is None:
+            recipient = before[-1].key
+        elif not buying and supplier is None and before[-1].key != recipient:
+            supplier = before[-1].key
     for w in weapons:
         origin = None
         ent = st.kb.get(w.split("@")[0])

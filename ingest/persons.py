@@ -257,7 +257,7 @@ def read_name_right(items: list[Item], j: int, lex: Lexicon, quoted_only: bool =
         while toks and lightfold(toks[-1].text) in lex.name_connectors:
             toks.pop()
         toks = toks[:4]
-        strength = 0.9 if len(toks) >= 2 else 0.6
+        strength = 0.9 if len(toks) >= 2 else (0.6 if strong else 0.5)
     else:
         first_given = _given(folded[0]) or "given" in toks[0].cues
         if first_given:
