@@ -195,6 +195,8 @@ def name_token_ok(it: Item, lex: Lexicon) -> bool:
                 return False
     if lex.lang == "ar" and it.text.endswith("ة") and not _given(t):
         return False
+    if it.text.endswith(("ً", "اً", "ًا", "ٌ", "ٍ")):
+        return False  # nunation marks an indefinite noun (مديرًا, نائبًا), never a name
     return True
 
 
@@ -239,7 +241,7 @@ def read_name_right(items: list[Item], j: int, lex: Lexicon, quoted_only: bool =
         return None
     toks: list[Item] = []
     k = j
-    while k < n and len(toks) < 5 and name_token_ok(items[k], lex):
+    while k < n and len(toks) < 9 and name_token_ok(items[k], lex):
         if k + 1 < n and lightfold(items[k + 1].text) in lex.light_verbs and not _given(lightfold(items[k].text)):
             break  # تصمیم گرفت: the noun of a compound verb
         toks.append(items[k])
@@ -261,12 +263,15 @@ def read_name_right(items: list[Item], j: int, lex: Lexicon, quoted_only: bool =
     else:
         first_given = _given(folded[0]) or "given" in toks[0].cues
         if first_given:
+            # given names and particles (محمد بن نايف بن عبد العزيز آل), then one family name
             m = 0
-            while m < len(toks) and m < 3 and (
+            while m < len(toks) and m < 7 and (
                     _given(folded[m]) or "given" in toks[m].cues or folded[m] in lex.name_particles):
                 m += 1
             if m < len(toks):
                 m += 1
+            while m > 1 and folded[m - 1] in lex.name_particles:
+                m -= 1  # a name does not end on بن / آل
             toks = toks[:m]
             if len(toks) < 2:
                 strength = 0.55
@@ -282,6 +287,8 @@ def read_name_right(items: list[Item], j: int, lex: Lexicon, quoted_only: bool =
             if len(toks) == 3 and not _boundary_after(items, j + 3, lex):
                 toks = toks[:2]
                 strength = 0.6
+    while len(toks) > 1 and lightfold(toks[-1].text) in lex.name_particles:
+        toks = toks[:-1]
     if not toks:
         return None
     return PersonSpan(j, j + len(toks), toks[0].start, toks[-1].end, "", [lightfold(x.text) for x in toks],

@@ -25,7 +25,7 @@ from .events import (
 from .gazetteer import Hit, gazetteer
 from .kb import ID_BASE, KB, load_kb
 from .langid import detect, detect_sentences
-from .lexicon import Lexicon, lexicon, lightfold
+from .lexicon import Lexicon, all_given_names, lexicon, lightfold
 from .model import Entity, Evidence, Extraction, Fact, Mention
 from .nlp import get_nlp
 from .normalize import fold, normalize
@@ -281,7 +281,8 @@ def extract(doc: Document, kb: KB | None = None) -> Extraction:
 # ------------------------------------------------------------------------------------------------
 def _truncate_at_family_names(found) -> None:
     """"العميد حاتمي بالمواقف": a name that starts with a family name seen in full elsewhere is that name."""
-    family = {p.tokens[-1] for _, p in found if len(p.tokens) >= 2 and p.strength >= 0.85}
+    single, _, _ = all_given_names()
+    family = {p.tokens[-1] for _, p in found if len(p.tokens) >= 2 and p.strength >= 0.85} - single
     for _, p in found:
         if p.kb is None and len(p.tokens) >= 2 and p.tokens[0] in family:
             p.tokens = p.tokens[:1]

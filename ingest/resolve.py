@@ -106,8 +106,9 @@ def cluster_people(found: list[tuple[int, PersonSpan]]) -> list[Cluster]:
             if len(sp.tokens) >= 2 and _same_name(sp.tokens, full):
                 target = c
                 break
-            if len(sp.tokens) >= 2 and len(full) >= 2 and sp.tokens[-1] == full[-1] and (
-                    skeleton(sp.tokens[0]) == skeleton(full[0])):
+            if len(sp.tokens) >= 2 and len(full) >= 2 and skeleton(sp.tokens[0]) == skeleton(full[0]) and (
+                    _in_order(sp.tokens, full) or _in_order(full, sp.tokens)):
+                # "محمد بن نايف" within "محمد بن نايف بن عبد العزيز آل سعود" (not "محمد بن سلمان ... آل سعود")
                 target = c
                 break
             if len(sp.tokens) == 1 and (sp.tokens[0] == full[-1] or (
@@ -124,6 +125,11 @@ def cluster_people(found: list[tuple[int, PersonSpan]]) -> list[Cluster]:
             clusters.append(target)
         target.spans.append((sent, sp))
     return clusters
+
+
+def _in_order(short: list[str], long: list[str]) -> bool:
+    it = iter(long)
+    return len(short) < len(long) and all(any(w == x for x in it) for w in short)
 
 
 def _kb_has_name(e: KBEntity, tokens: list[str]) -> bool:
