@@ -77,6 +77,18 @@ def export(store_dir, fmt, out) -> None:
 
 
 @main.command()
+@click.option("--store", "store_dir", required=True, type=click.Path(file_okay=False, exists=True))
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="HTML file to write.")
+def render(store_dir, out) -> None:
+    """Draw the graph as one self-contained HTML page (works offline)."""
+    from .graph.render import render_html
+    from .graph.store import GraphStore
+
+    path = render_html(GraphStore(store_dir), out)
+    click.echo(f"html: {path.resolve()}")
+
+
+@main.command()
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 def extract(path) -> None:
     """Print what one file yields (entities and facts with evidence) as JSON, without storing it."""
@@ -112,8 +124,9 @@ def extract(path) -> None:
 @click.option("--out", "out_dir", default="ddkg-demo", show_default=True, type=click.Path(file_okay=False),
               help="Folder for the store and the exported graph.")
 def demo(out_dir) -> None:
-    """Build the bundled example articles (3 Arabic, 2 Persian) and export the graph."""
+    """Build the bundled example articles (3 Arabic, 2 Persian); write the graph and an HTML view."""
     from .graph.build import build as run_build
+    from .graph.render import render_html
     from .graph.store import GraphStore
 
     out = Path(out_dir)
@@ -123,8 +136,10 @@ def demo(out_dir) -> None:
         report = run_build([ex_dir], store, version=__version__)
     click.echo(report.summary())
     trig = store.export(out / "graph.trig", "trig")
+    page = render_html(store, out / "graph.html")
     click.echo(f"store: {(out / 'store').resolve()}")
     click.echo(f"graph: {trig.resolve()}")
+    click.echo(f"html:  {page.resolve()}")
 
 
 if __name__ == "__main__":

@@ -200,7 +200,8 @@ class _Writer:
                     self.add(post, d("positionOf"), NamedNode(of.iri), g)
                     self.add(NamedNode(of.iri), RDF_TYPE, d(of.type), g)
                     if of.label_en:
-                        self.add(NamedNode(of.iri), NamedNode(SKOS + "prefLabel"), Literal(of.label_en, language="en"), g)
+                        label = Literal(of.label_en, language="en")
+                        self.add(NamedNode(of.iri), NamedNode(SKOS + "prefLabel"), label, g)
                     for f, p in (("start", "startDate"), ("end", "endDate")):
                         if pos.get(f):
                             self.add(post, d(p), date_literal(str(pos[f])), g)

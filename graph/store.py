@@ -23,6 +23,12 @@ FORMATS = {
 }
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 class StoreError(RuntimeError):
     """The store cannot be opened or written; the message names the directory."""
 
@@ -111,6 +117,7 @@ class GraphStore:
                     data.dump(fh, FORMATS[fmt], **kwargs)
                 else:
                     self.store.dump(fh, FORMATS[fmt], prefixes=PREFIXES if fmt == "trig" else None)
+            os.chmod(tmp, 0o666 & ~_umask())
             os.replace(tmp, out)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)

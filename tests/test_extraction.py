@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from conftest import make_doc
-
 from ddkg.ingest.pipeline import UnsupportedLanguage, extract
 
 
@@ -57,7 +56,8 @@ def test_arabic_name_ends_before_verb_and_clitic_title():
 
 def test_persian_rank_honorific_and_name_before_post():
     text = ("سرلشکر پاسدار حسن کریمی، فرمانده نیروی زمینی سپاه، با همتای عراقی خود دیدار کرد. "
-            "در این دیدار که با حضور محمد کاظم آل صادق سفیر عراق در ایران برگزار شد، طرفین درباره امنیت مرزها گفتگو کردند.")
+            "در این دیدار که با حضور محمد کاظم آل صادق سفیر عراق در ایران برگزار شد، "
+            "طرفین درباره امنیت مرزها گفتگو کردند.")
     ex, people = run(text)
     karimi = person_by_surface(ex, "حسن کریمی")
     ranks = {f.args["rank"] for f in ex.facts if f.kind == "Rank" and f.args["person"] == karimi}
