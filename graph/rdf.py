@@ -127,6 +127,8 @@ class _Writer:
         for m in ex.mentions:
             labels.setdefault(m.entity, set()).add(_clean(m.surface).strip())
         for key, ent in ex.entities.items():
+            if key not in labels:
+                continue  # named by no word of this document (a system's supplier from the KB): typed elsewhere
             node = NamedNode(ent.iri)
             self.add(node, RDF_TYPE, d(ent.type))
             for t in sorted(ent.extra_types):
