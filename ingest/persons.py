@@ -426,6 +426,8 @@ def find_people(items: list[Item], lex: Lexicon) -> SentencePeople:
             descriptions.append(c)
     if lex.capitalized_names:
         _capitalized_names(items, lex, people, used, add)
+    else:
+        _speaker_names(items, lex, used, add)
     # fill surfaces
     for p in people:
         p.char_start, p.char_end = items[p.start].start, items[p.end - 1].end
@@ -466,6 +468,33 @@ def _distribute_plural(people: list[PersonSpan], last: PersonSpan, c: Chain, ite
             p.chains.append(one)
         else:
             p.chains[-1] = one
+
+
+def _speaker_names(items: list[Item], lex: Lexicon, used: set[int], add) -> None:
+    """Arabic/Persian names with no title: a given name and a family name right after a verb
+    ("وقال محمد الحسيني إن") or right before one ("علی شمخانی گفت")."""
+    n = len(items)
+    for k in range(n):
+        if k in used or items[k].kind != "tok":
+            continue
+        t = lightfold(items[k].text)
+        if not (_given(t) or "given" in items[k].cues) or _ambiguous(t):
+            continue
+        before = items[k - 1] if k > 0 else None
+        after_verb = before is not None and before.kind == "tok" and _is_verb(before, lex)
+        p = read_name_right(items, k, lex)
+        if p is None or p.kb is not None or len(p.tokens) < 2 or p.strength < 0.9:
+            continue
+        nxt = items[p.end] if p.end < n else None
+        before_verb = nxt is not None and nxt.kind == "tok" and _is_verb(nxt, lex)
+        if (after_verb or before_verb) and not (set(range(p.start, p.end)) & used):
+            p.rule, p.strength = "given-name-verb", 0.7
+            add(p)
+
+
+def _is_verb(it: Item, lex: Lexicon) -> bool:
+    t = lightfold(it.text)
+    return t in lex.verbs or any(t.startswith(pre) and t[len(pre):] in lex.verbs for pre in lex.prefixes if pre)
 
 
 def _capitalized_names(items, lex, people, used, add) -> None:

@@ -193,9 +193,11 @@ def link_kb(c: Cluster, kb: KB) -> None:
                 if any(n and similarity(n.split()[-1], sk_last) >= 0.67 for n in names):
                     if p not in cands:
                         cands.append(p)
-    if not cands and len(c.full) == 1:
+    if not cands and len(c.full) == 1 and not roles:
+        # a family name alone, with no post to check it against: only the same spelling, same country
         for p in surname.get(skeleton(c.surname), []):
-            if c.nationality and p.get("country") == c.nationality and p not in cands:
+            same = any(lightfold(n.split()[-1]) == c.surname for _, n in p.all_names() if len(n.split()) >= 2)
+            if same and c.nationality and p.get("country") == c.nationality and p not in cands:
                 cands.append(p)
     if c.nationality:
         narrowed = [p for p in cands if p.get("country") in (None, c.nationality)]
