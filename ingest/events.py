@@ -133,6 +133,13 @@ def _nearest_person(s: SentenceView, idx: int, after_first: bool = True) -> PM |
     return after[0] if after else None
 
 
+def _international(items: list[Item], i: int) -> bool:
+    """بین المللی / بين الملل: "international", not "between"."""
+    t = items[i].fold
+    nxt = items[i + 1].fold if i + 1 < len(items) else ""
+    return "الملل" in t or nxt.startswith("الملل")
+
+
 def _conjoined(s: SentenceView) -> bool:
     """A person joined to another by "and" (ووزير الدفاع الروسي, "and Sergei Shoigu")."""
     for p in s.people:
@@ -297,11 +304,15 @@ def agreements(s: SentenceView, st: DocState, generic: list[EM], meeting_countri
     if not named:
         return
     sign = s.has("trig:sign")
-    between = s.cue_items("trig:between")
+    between = [i for i in s.cue_items("trig:between") if not _international(s.items, i)]
     parties: list[str] = []
     if between:
+        # the parties coordinated right after "between" (بين ايران وروسيا), up to the next punctuation
+        b = between[0]
+        stop = next((j for j in range(b + 1, len(s.items)) if s.items[j].kind == "punct"), len(s.items))
         for e in s.entities:
-            if e.item > between[0] and e.key.startswith("country:") and e.key not in parties:
+            if b < e.item < min(stop, b + 7) and e.key.startswith(("country:", "organization:")) \
+                    and e.key not in parties:
                 parties.append(e.key)
     if len(parties) < 2 and sign:
         nats = [st.nationality.get(p.key) for p in s.people]

@@ -12,6 +12,7 @@ from .events import (
     PM,
     DocState,
     SentenceView,
+    _international,
     agreements,
     attendance,
     finish,
@@ -435,6 +436,11 @@ def _entity_mentions(d: _Doc, pms: list[list[PM]]):
     generic_agr: list[list[EM]] = [[] for _ in d.sentences]
     editions: dict[str, set[int]] = defaultdict(set)
     series_mentions: list[tuple[int, int, Item, str]] = []
+    # an article's generic agreement words ("the agreement", "the MoU") refer to one agreement when it
+    # qualifies only one ("a defence cooperation agreement")
+    qualified = {_agreement_kind(items, i, "") for items in d.items for i, it in enumerate(items)
+                 if it.kind == "agr" and _agreement_supported(items, i)} - {""}
+    doc_kind = next(iter(qualified)) if len(qualified) == 1 else None
     for k, items in enumerate(d.items):
         for i, it in enumerate(items):
             if it.kind == "adj":
@@ -482,7 +488,7 @@ def _entity_mentions(d: _Doc, pms: list[list[PM]]):
             ems[k].append(EM(key, i, ent.type))
         for i, it in enumerate(items):
             if it.kind == "agr" and _agreement_supported(items, i):
-                kind = _agreement_kind(items, i, str(it.ref))
+                kind = doc_kind or _agreement_kind(items, i, str(it.ref))
                 gkey = f"agreement:g-{d.tag}-{kind or 'agreement'}"
                 e = d.entity(gkey)
                 e.type = "Agreement"
@@ -567,7 +573,8 @@ def _agreement_supported(items: list[Item], i: int) -> bool:
         return True
     if any("trig:sign" in x.cues for x in items):
         return True
-    return any("trig:between" in x.cues for x in items[i:]) and sum(
+    return any("trig:between" in x.cues and not _international(items, j)
+               for j, x in enumerate(items) if j >= i) and sum(
         1 for x in items[i:] if x.kind in ("entity", "adj") and str(x.ref).startswith(("country:",))
         or (x.kind == "entity" and str(x.ref).startswith("country:"))) >= 2
 
