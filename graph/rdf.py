@@ -222,6 +222,9 @@ class _Writer:
             self.add(node, d("endOffset"), _lit(ev.end))
             self.add(node, d("rule"), Literal(ev.rule))
             self.add(node, d("confidence"), _lit(float(ev.conf)))
+            langs = self.ex.sentence_langs
+            if 0 <= ev.sent < len(langs) and langs[ev.sent]:
+                self.add(node, d("language"), Literal(langs[ev.sent]))
 
     def statement_evidence(self, s, p, o, evs: list[Evidence], n: int) -> None:
         st = NamedNode(f"{self.doc.value}#st{n}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
+from .components import extraction_nlp
 from .concepts import concepts
 from .documents import Document
 from .events import (
@@ -23,13 +24,12 @@ from .events import (
     transfers,
     visits,
 )
-from .gazetteer import Hit, gazetteer
+from .gazetteer import Hit
 from .kb import ID_BASE, KB, load_kb
 from .langid import detect, detect_sentences
 from .lexicon import Lexicon, all_given_names, lexicon, lightfold
 from .model import Entity, Evidence, Extraction, Fact, Mention
-from .nlp import get_nlp
-from .normalize import fold, normalize
+from .normalize import fold
 from .persons import Chain, find_people
 from .resolve import (
     Cluster,
@@ -102,11 +102,10 @@ class _Doc:
         self.lex = lexicon(lang)
         self.tag = doc.sha256[:10]
         text = doc.text
-        nlp = get_nlp(lang)
-        sdoc = nlp(text)
+        sdoc = extraction_nlp(lang)(text)
         self.sentences = [(s.start_char, s.end_char) for s in sdoc.sents if s.text.strip()]
         self.tokens = [(t.idx, t.idx + len(t.text)) for t in sdoc if not t.is_space]
-        hits = gazetteer(lang).find(text, normalize(text, lang))
+        hits = sdoc.user_data["ddkg_hits"]
         self.items: list[list[Item]] = []
         by_sent: list[list[Hit]] = [[] for _ in self.sentences]
         for h in hits:

@@ -118,3 +118,13 @@ def test_unsupported_language_is_named_not_guessed():
     with pytest.raises(UnsupportedLanguage, match="not handled"):
         extract(make_doc("Le ministre de la Défense a rencontré son homologue à Paris pour discuter de la "
                          "coopération militaire entre les deux pays."))
+
+
+def test_spacy_pipeline_tags_names_and_titles():
+    from ddkg.ingest.components import extraction_nlp
+
+    doc = extraction_nlp("fa")("ارتشبد سرگئی شویگو، وزیر دفاع روسیه وارد تهران شد. او با همتای ایرانی خود دیدار کرد.")
+    labels = {(s.text, s.label_) for s in doc.spans["ddkg"]}
+    assert ("سرگئی شویگو", "Person") in labels and ("وزیر دفاع", "post") in labels
+    assert ("روسیه", "Country") in labels and ("تهران", "Place") in labels and ("ارتشبد", "rank") in labels
+    assert len(list(doc.sents)) == 2
