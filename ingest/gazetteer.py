@@ -54,6 +54,13 @@ def _words(folded: str) -> list[str]:
     return [w for w in _SPLIT.split(folded) if w]
 
 
+ARABIC_SCRIPT = {"ar", "fa", "ur", "ps", "ku"}
+
+
+def _same_script(a: str, b: str) -> bool:
+    return a in ARABIC_SCRIPT and b in ARABIC_SCRIPT
+
+
 def _strip_article(w: str) -> str:
     return w[2:] if w.startswith("ال") and len(w) > 4 else w
 
@@ -85,7 +92,7 @@ class Gazetteer:
 
     # -- building -------------------------------------------------------------------------------
     def add(self, phrase: str, kind: str, ref: object, layer: int = 0, name_lang: str | None = None,
-            suffixes: tuple[str, ...] = (), needs_media: bool = False) -> None:
+            suffixes: tuple[str, ...] = (), needs_media: bool = False, common_noun: bool = False) -> None:
         folded = fold(phrase.replace("\u200c", " "))  # a ZWNJ separates words: بین‌المللی = بین المللی
         words = _words(folded)
         if not words:
@@ -97,9 +104,16 @@ class Gazetteer:
         # Arabic names and titles take the optional article; cue words are listed with and without it.
         article = "ال" if name_lang == "ar" else (self.lex.article if name_lang is None and layer == 0 else "")
         parts = []
+        # a name's article may drop (حكومة العراق / عراق) but a name never gains one: موسكو is never
+        # الموسكو and المالية is not Malé; titles, adjectives and cue words take it either way
+        gain = kind != "entity" or common_noun
         for w in words:
-            core = w[len(article):] if article and w.startswith(article) and len(w) > len(article) + 1 else w
-            parts.append((f"(?:{re.escape(article)})?" if article else "") + re.escape(core))
+            # the article of a one-word name stays: المدينة (Medina) is not مدينة (a city)
+            has = bool(article) and w.startswith(article) and len(w) > len(article) + 1 and (
+                len(words) > 1 or gain)
+            core = w[len(article):] if has else w
+            optional = article and (has or (gain and not w.startswith(article)))
+            parts.append((f"(?:{re.escape(article)})?" if optional else "") + re.escape(core))
         pat = re.compile(SEP.join(parts))
         # English proper names match capitalized only; designations with digits (S-300, s 300) match any case
         cased = bool(name_lang == "en" and layer == 0 and kind == "entity" and phrase[:1].isupper()
@@ -121,11 +135,14 @@ class Gazetteer:
             for lang, name in e.all_names():
                 f = fold(name)
                 words = _words(f)
+                if lang not in (self.lang, "en") and len(words) == 1 and _same_script(lang, self.lang):
+                    continue  # a one-word name of another language in this script: Persian مدینه is Arabic مدينة, a city
                 if e.kind == "organization" and len(words) > 1 and _strip_article(words[-1]) in adjectives and (
                         " ".join(words[:-1]) in own):
                     continue  # "... الإيراني": the nationality adjective is its own mention of the country
                 media = e in outlets and (f in other_names or len(_words(f)) == 1)
-                self.add(name, "entity", e.key, 0, lang, suffixes, needs_media=media)
+                self.add(name, "entity", e.key, 0, lang, suffixes, needs_media=media,
+                         common_noun=bool(e.get("generic")))
             for acr in e.get("acronyms") or []:
                 self._acronyms[str(acr)] = e
             if e.kind == "country":
