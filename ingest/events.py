@@ -76,6 +76,8 @@ class DocState:
     agreements: list[tuple[int, str]] = field(default_factory=list)  # (sentence, generic agreement mention key)
     promoted: set[str] = field(default_factory=set)  # generic entities that took part in a fact
     conf_locations: dict[str, str] = field(default_factory=dict)  # conference key -> place key
+    deal: tuple[str | None, str | None, int] | None = None  # (seller, buyer, sentence) of the arms deal in view
+    last_people: list[str] = field(default_factory=list)  # people of the last sentence that named any
 
     def ev(self, s: SentenceView, rule: str, conf: float) -> Evidence:
         return Evidence(s.index, s.start, s.end, rule, conf)
@@ -236,7 +238,14 @@ def topics(s: SentenceView, st: DocState) -> None:
 
 
 def visits(s: SentenceView, st: DocState) -> None:
-    if not s.has("trig:visit") or not s.people:
+    if s.people:
+        st.last_people = [p.key for p in s.people]
+    if not s.has("trig:visit"):
+        return
+    if not s.people and s.has("trig:pronoun") and st.last_people:
+        # "his visit to China": the person the article was just speaking of
+        s.people.append(PM(st.last_people[0], 0, "pronoun", st.nationality.get(st.last_people[0])))
+    if not s.people:
         return
     inv = s.cue_items("trig:invitation")
     hosts = {p.key for p in s.people if inv and p.item > inv[0]}
@@ -314,9 +323,21 @@ def agreements(s: SentenceView, st: DocState, generic: list[EM], meeting_countri
             if b < e.item < min(stop, b + 7) and e.key.startswith(("country:", "organization:")) \
                     and e.key not in parties:
                 parties.append(e.key)
+    anchors = s.cue_items("trig:sign") + [e.item for e in named]
+    if len(parties) < 2:
+        # the countries named beside the signing word or the agreement (ووقع العراق مع روسيا ... اتفاق)
+        near = [e.key for e in s.entities
+                if e.key.startswith("country:") and any(abs(e.item - a) <= 6 for a in anchors)]
+        if len(set(near)) >= 2:
+            parties = list(dict.fromkeys(near))
     if len(parties) < 2 and sign:
         nats = [st.nationality.get(p.key) for p in s.people]
         parties = sorted({f"country:{n}" for n in nats if n})
+        with_m = set(lex.trig("with"))
+        for e in s.entities:
+            prev = s.items[e.item - 1].fold if e.item > 0 else ""
+            if e.key.startswith("country:") and prev in with_m and e.key not in parties:
+                parties.append(e.key)
         if len(parties) < 2 and meeting_countries and (
                 s.has("trig:demonstrative") or any(it.kind == "both" for it in s.items) or s.has("trig:visit")):
             parties = meeting_countries
@@ -333,7 +354,17 @@ def agreements(s: SentenceView, st: DocState, generic: list[EM], meeting_countri
         if sign:
             args: dict = {"agreement": e.key}
             cue = s.cue_items("trig:sign")[0]
-            signers = sorted({p.key for p in s.people if -2 <= p.item - cue <= 4 and p.via != "both-sides"})
+            signers = sorted({p.key for p in s.people if -6 <= p.item - cue <= 12 and p.via != "both-sides"})
+            nats = {st.nationality.get(p) for p in signers} - {None}
+            if len(signers) >= 2 and len(nats) >= 2 and not any(
+                    set(signers) <= set(m.args["participant"]) for m in st.meetings):
+                # two signatories of different countries met to sign
+                m = Fact("Meeting", {"participant": signers}, [st.ev(s, "meeting-signing", 0.7)],
+                         key=f"meeting-{len(st.meetings) + 1}")
+                if places:
+                    m.args["location"] = places[0]
+                st.meetings.append(m)
+                st.facts.append(m)
             if signers:
                 args["signatory"] = signers
             if places:
@@ -342,11 +373,37 @@ def agreements(s: SentenceView, st: DocState, generic: list[EM], meeting_countri
             st.facts.append(Fact("Signing", args, [st.ev(s, "signing-trigger", 0.7)], key=f"signing-{e.key}"))
 
 
+def _deal_context(s: SentenceView, st: DocState) -> None:
+    """An arms deal or contract ("عقود التسلح الروسية الجديدة مع العراق"): its seller and buyer."""
+    words = s.cue_items("trig:deal")
+    if not words:
+        return
+    w = words[0]
+    with_m = set(st.lex.trig("with")) | set(st.lex.trig("recipient_marker"))
+    sup_m = set(st.lex.trig("supplier_marker"))
+    seller = buyer = None
+    for e in s.entities:
+        if not e.key.startswith("country:"):
+            continue
+        prev = s.items[e.item - 1].fold if e.item > 0 else ""
+        pre = fold(s.items[e.item].prefix) if s.items[e.item].prefix else ""
+        if buyer is None and (prev in with_m or pre in with_m) and e.item > w:
+            buyer = e.key
+        elif seller is None and (prev in sup_m or (s.items[e.item].kind == "adj" and 0 < e.item - w <= 3)):
+            seller = e.key
+    if seller or buyer:
+        old = st.deal or (None, None, -9)
+        st.deal = (seller or old[0], buyer or old[1], s.index)
+
+
 def transfers(s: SentenceView, st: DocState) -> None:
     lex = st.lex
+    _deal_context(s, st)
     out = s.cue_items("trig:transfer_out")
     inn = s.cue_items("trig:transfer_in")
     if not out and not inn:
+        if st.deal and s.index - st.deal[2] <= 2 and (s.has("trig:deal") or s.has("trig:include")):
+            _deal_transfers(s, st)
         return
     weapons = [e.key for e in s.of_type("weapon")]
     if not weapons and s.has("trig:demonstrative") and st.last_weapons:
@@ -396,6 +453,19 @@ def transfers(s: SentenceView, st: DocState) -> None:
             st.facts.append(Fact("ArmsTransfer", args, [st.ev(s, "transfer-trigger", conf)],
                                  key=f"transfer-{w}-{sup}-{rec}"))
             st.promoted.add(w)
+
+
+def _deal_transfers(s: SentenceView, st: DocState) -> None:
+    """"The deals include Su-25 fighters and helicopters": each system, from the deal's seller to its buyer."""
+    seller, buyer, _ = st.deal
+    for e in s.of_type("weapon"):
+        ent = st.kb.get(e.key.split("@")[0])
+        sup = seller or (f"country:{ent.get('origin')}" if ent is not None and ent.get("origin") else None)
+        if sup and buyer and sup != buyer:
+            st.facts.append(Fact("ArmsTransfer", {"system": e.key, "supplier": sup, "recipient": buyer,
+                                                  "status": "ordered"},
+                                 [st.ev(s, "transfer-deal", 0.6)], key=f"transfer-{e.key}-{sup}-{buyer}"))
+            st.promoted.add(e.key)
 
 
 def inspections(s: SentenceView, st: DocState) -> None:

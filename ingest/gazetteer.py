@@ -129,20 +129,24 @@ class Gazetteer:
         outlets = [e for e in self.kb.by_key.values() if e.kind == "organization" and e.get("class") == "news_agency"]
         other_names = {fold(n) for e in self.kb.by_key.values() if e not in outlets for _, n in e.all_names()}
         adjectives = self._adjective_forms()
+        noun_suffixes = tuple(fold(x) for x in lx.raw.get("noun_suffixes") or [])
         for e in self.kb.by_key.values():
             suffixes = place_suffixes if e.kind in ("country", "place") else ()
+            if e.get("generic"):
+                suffixes = noun_suffixes
             own = {fold(n) for _, n in e.all_names()}
             for lang, name in e.all_names():
                 f = fold(name)
                 words = _words(f)
                 if lang not in (self.lang, "en") and len(words) == 1 and _same_script(lang, self.lang):
-                    continue  # a one-word name of another language in this script: Persian مدینه is Arabic مدينة, a city
+                    # a one-word name of another language in this script: Persian مدینه is Arabic مدينة, a city
+                    continue
                 if e.kind == "organization" and len(words) > 1 and _strip_article(words[-1]) in adjectives and (
                         " ".join(words[:-1]) in own):
                     continue  # "... الإيراني": the nationality adjective is its own mention of the country
                 media = e in outlets and (f in other_names or len(_words(f)) == 1)
                 self.add(name, "entity", e.key, 0, lang, suffixes, needs_media=media,
-                         common_noun=bool(e.get("generic")))
+                         common_noun=bool(e.get("generic")) or e.kind == "weapon")
             for acr in e.get("acronyms") or []:
                 self._acronyms[str(acr)] = e
             if e.kind == "country":
@@ -175,9 +179,10 @@ class Gazetteer:
             self.add(f, "cpart_pl", None, 0)
         for f in lx.trig("both_sides"):
             self.add(f, "both", None, 0)
+        noun_suffixes = tuple(fold(x) for x in lx.raw.get("noun_suffixes") or [])
         for kind, forms in lx.agreement_nouns.items():
             for f in forms:
-                self.add(f, "agr", kind, 0, suffixes=place_suffixes)  # موافقتنامه‌ای
+                self.add(f, "agr", kind, 0, suffixes=noun_suffixes)  # موافقتنامه‌ای, اتفاقاً
         # layer 1: cues
         for tname, forms in lx.triggers.items():
             if tname == "both_sides":

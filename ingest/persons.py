@@ -395,6 +395,11 @@ def find_people(items: list[Item], lex: Lexicon) -> SentencePeople:
     for c in chains:
         p = (read_name_right(items, c.end, lex, strong=c.strong) if c.end not in used or _is_person_item(items, c.end)
              else None)
+        if p is None and c.strong and c.end < n and items[c.end].text in COMMA:
+            # "مدير الهيئة الفيدرالية ...، ألكسندر فومين": a sure name after a comma
+            q = read_name_right(items, c.end + 1, lex, strong=c.strong)
+            if q is not None and (q.kb or q.strength >= 0.85):
+                p = q
         first = items[c.start]
         if p is not None and p.strength < 0.9 and p.kb is None and (c.post or c.plural):
             # a name read after an appositive post that a surer name stands before

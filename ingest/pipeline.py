@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import defaultdict
 
 from .components import extraction_nlp
@@ -46,6 +47,7 @@ from .tagging import Item, sentence_items
 from .translit import slug
 
 SUPPORTED = ("ar", "fa", "en")
+CURRENCY = {fold(w) for w in ("دولار", "الدولار", "دلار", "dollar", "dollars", "يورو", "یورو", "ريال", "ریال", "روبل")}
 ORG_CLASS_TYPES = {
     "armed_forces": "MilitaryOrganization", "service_branch": "MilitaryOrganization",
     "military_unit": "MilitaryOrganization", "militia": "MilitaryOrganization",
@@ -150,13 +152,32 @@ class _Doc:
         self.entities[key] = ent
         return ent
 
-    def mention(self, key: str, start: int, end: int, sent: int, rule: str, conf: float) -> None:
+    def mention(self, key: str, start: int, end: int, sent: int, rule: str, conf: float, prefix: str = "") -> None:
+        start = _after_clitics(self.doc.text, start, end, prefix)
         surface = self.doc.text[start:end]
         for m in self.mentions:
             if m.start == start and m.end == end and m.entity == key:
                 return
         self.mentions.append(Mention(start, end, surface, key, sent, rule, conf))
         self.entity(key)
+
+
+def _after_clitics(text: str, start: int, end: int, prefix: str) -> int:
+    """Where a name starts once the conjunctions and prepositions glued to it are left out (وروسيا → روسيا,
+    بالصين → الصين); a preposition fused with the article (للحرس) stays, as the name cannot be split from it."""
+    p = fold(prefix)
+    if not p:
+        return start
+    if p.endswith("لل"):
+        p = p[:-2]
+    elif p.endswith("ال"):
+        p = p[:-2]
+    i, n = start, 0
+    while i < end and n < len(p):
+        if not unicodedata.category(text[i]).startswith("M"):
+            n += 1
+        i += 1
+    return i if i < end else start
 
 
 def extract(doc: Document, kb: KB | None = None) -> Extraction:
@@ -362,7 +383,7 @@ def _surname_mentions(d: _Doc, clusters: list[Cluster], pms: list[list[PM]]) -> 
                     if any(a <= it.start < b for a, b in taken):
                         break
                     c = own[0]
-                    d.mention(c.key, it.start, it.end, k, "family-name", 0.8)
+                    d.mention(c.key, it.start, it.end, k, "family-name", 0.8, t[: len(t) - len(form)])
                     pms[k].append(PM(c.key, i, "surname", c.nationality))
                     break
 
@@ -446,7 +467,9 @@ def _entity_mentions(d: _Doc, pms: list[list[PM]]):
                 if not _word_guard(it, lex):
                     continue
                 key = f"country:{it.ref}"
-                d.mention(key, it.start, it.end, k, "adjective", 0.9)
+                if k >= 0 and i > 0 and items[i - 1].fold in CURRENCY:
+                    continue  # دولار أميركي: a currency, not a mention of the country
+                d.mention(key, it.start, it.end, k, "adjective", 0.9, it.prefix)
                 ems[k].append(EM(key, i, "Country"))
                 continue
             if it.kind != "entity" or str(it.ref).startswith("person:"):
@@ -480,10 +503,10 @@ def _entity_mentions(d: _Doc, pms: list[list[PM]]):
                 else:
                     e.label_en = ent.label_en
                 e.props["category"] = ent.get("category")
-                d.mention(gkey, it.start, it.end, k, "gazetteer-generic", 0.6)
+                d.mention(gkey, it.start, it.end, k, "gazetteer-generic", 0.6, it.prefix)
                 ems[k].append(EM(gkey, i, "WeaponSystem", generic=True))
                 continue
-            d.mention(key, it.start, it.end, k, "gazetteer", 0.9 if len(it.fold) > 3 else 0.75)
+            d.mention(key, it.start, it.end, k, "gazetteer", 0.9 if len(it.fold) > 3 else 0.75, it.prefix)
             ems[k].append(EM(key, i, ent.type))
         for i, it in enumerate(items):
             if it.kind == "agr" and _agreement_supported(items, i):
@@ -498,7 +521,7 @@ def _entity_mentions(d: _Doc, pms: list[list[PM]]):
                     if "agrq" not in nxt.cues:
                         break
                     end = nxt.end
-                d.mention(gkey, it.start, end, k, "agreement-noun", 0.6)
+                d.mention(gkey, it.start, end, k, "agreement-noun", 0.6, it.prefix)
                 em = EM(gkey, i, "Agreement", generic=True)
                 ems[k].append(em)
                 generic_agr[k].append(em)
@@ -525,7 +548,8 @@ def _entity_mentions(d: _Doc, pms: list[list[PM]]):
             e.label_en = f"{series.label_en} (edition not stated)"
         if series is not None and series.get("location"):
             e.props["location"] = f"place:{series.get('location')}"
-        d.mention(ckey, it.start, it.end, k, "conference-edition" if n else "conference", 0.85 if n else 0.6)
+        d.mention(ckey, it.start, it.end, k, "conference-edition" if n else "conference", 0.85 if n else 0.6,
+                  it.prefix)
         ems[k].append(EM(ckey, i, "Conference"))
     for lst in ems:
         lst.sort(key=lambda e: e.item)
@@ -545,7 +569,9 @@ def _edition(items: list[Item], i: int) -> int | None:
 
 
 def _next_to_specific_weapon(items: list[Item], i: int, kb: KB) -> bool:
-    for j in (i - 1, i + 1):
+    """"منظومة الدفاع الجوي اس 300", "مقاتلات «سو 25»": the class word only introduces the system."""
+    near = [i - 1, i + 1] + [j for j in (i - 2, i + 2) if 0 <= j < len(items) and items[(i + j) // 2].kind == "punct"]
+    for j in near:
         if 0 <= j < len(items) and items[j].kind == "entity" and str(items[j].ref).startswith("weapon:"):
             e = kb.get(str(items[j].ref))
             if e is not None and not e.get("generic"):

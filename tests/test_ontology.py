@@ -284,7 +284,7 @@ POST_LABELS = {
     "secretary-general": "Secretary-General", "spokesperson": "Spokesperson",
     "supreme-leader": "Supreme Leader",
     "king": "King", "crown-prince": "Crown Prince", "emir": "Emir", "advisor": "Advisor",
-    "head-of-delegation": None,
+    "director": "Director", "head-of-delegation": None,
 }
 
 
