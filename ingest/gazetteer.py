@@ -61,6 +61,22 @@ def _same_script(a: str, b: str) -> bool:
     return a in ARABIC_SCRIPT and b in ARABIC_SCRIPT
 
 
+def _nisbas(names: list[str], rules: list[list[str]]) -> list[str]:
+    """Adjectives made from one-word country names by the language's nisba rules."""
+    out = []
+    for n in names:
+        w = fold(n)
+        if " " in w or not rules:
+            continue
+        w = _strip_article(w)
+        for end, repl in rules:
+            e, r = fold(end), fold(repl)
+            if w.endswith(e):
+                out.append(w[: len(w) - len(e)] + r)
+                break
+    return out
+
+
 def _strip_article(w: str) -> str:
     return w[2:] if w.startswith("ال") and len(w) > 4 else w
 
@@ -150,8 +166,12 @@ class Gazetteer:
             for acr in e.get("acronyms") or []:
                 self._acronyms[str(acr)] = e
             if e.kind == "country":
-                for lang, adjs in (e.get("adjectives") or {}).items():
-                    for a in adjs or []:
+                adjectives = {lang: list(adjs or []) for lang, adjs in (e.get("adjectives") or {}).items()}
+                for lang in ("ar", "fa"):
+                    if not adjectives.get(lang):
+                        adjectives[lang] = _nisbas(e.names.get(lang, []), lexicon(lang).raw.get("nisba_rules") or [])
+                for lang, adjs in adjectives.items():
+                    for a in adjs:
                         sufs = lexicon(lang).adjective_suffixes if lang in ("ar",) else [""]
                         for s in sufs:
                             self.add(fold(a) + s, "adj", e.id, 0, lang)
