@@ -166,11 +166,11 @@ class Gazetteer:
             for acr in e.get("acronyms") or []:
                 self._acronyms[str(acr)] = e
             if e.kind == "country":
-                adjectives = {lang: list(adjs or []) for lang, adjs in (e.get("adjectives") or {}).items()}
+                own_adjs = {lang: list(adjs or []) for lang, adjs in (e.get("adjectives") or {}).items()}
                 for lang in ("ar", "fa"):
-                    if not adjectives.get(lang):
-                        adjectives[lang] = _nisbas(e.names.get(lang, []), lexicon(lang).raw.get("nisba_rules") or [])
-                for lang, adjs in adjectives.items():
+                    if not own_adjs.get(lang):
+                        own_adjs[lang] = _nisbas(e.names.get(lang, []), lexicon(lang).raw.get("nisba_rules") or [])
+                for lang, adjs in own_adjs.items():
                     for a in adjs:
                         sufs = lexicon(lang).adjective_suffixes if lang in ("ar",) else [""]
                         for s in sufs:
