@@ -37,6 +37,7 @@ class Entry:
     cased: bool
     size: int
     needs_media: bool = False  # a news outlet named by a common word: only after "agency", "قناة" ...
+    title_only: bool = False  # an adjective that is also a common word (المالي): only in a title
 
 
 @dataclass(slots=True)
@@ -48,6 +49,7 @@ class Hit:
     layer: int
     surface: str
     prefix: str = ""
+    title_only: bool = False
 
 
 def _words(folded: str) -> list[str]:
@@ -108,7 +110,8 @@ class Gazetteer:
 
     # -- building -------------------------------------------------------------------------------
     def add(self, phrase: str, kind: str, ref: object, layer: int = 0, name_lang: str | None = None,
-            suffixes: tuple[str, ...] = (), needs_media: bool = False, common_noun: bool = False) -> None:
+            suffixes: tuple[str, ...] = (), needs_media: bool = False, common_noun: bool = False,
+            title_only: bool = False) -> None:
         folded = fold(phrase.replace("\u200c", " "))  # a ZWNJ separates words: بین‌المللی = بین المللی
         words = _words(folded)
         if not words:
@@ -135,7 +138,7 @@ class Gazetteer:
         cased = bool(name_lang == "en" and layer == 0 and kind == "entity" and phrase[:1].isupper()
                      and not any(ch.isdigit() for ch in phrase))
         size = sum(len(w) for w in words)
-        entry = Entry(pat, kind, ref, layer, suffixes, cased, size, needs_media)
+        entry = Entry(pat, kind, ref, layer, suffixes, cased, size, needs_media, title_only)
         comp = _compact(words, article)
         self._index[comp[:3]].append(entry)
 
@@ -167,14 +170,19 @@ class Gazetteer:
                 self._acronyms[str(acr)] = e
             if e.kind == "country":
                 own_adjs = {lang: list(adjs or []) for lang, adjs in (e.get("adjectives") or {}).items()}
+                derived: set[str] = set()
                 for lang in ("ar", "fa"):
                     if not own_adjs.get(lang):
                         own_adjs[lang] = _nisbas(e.names.get(lang, []), lexicon(lang).raw.get("nisba_rules") or [])
+                        derived |= {fold(a) for a in own_adjs[lang]}
+                ambiguous = {_strip_article(fold(x)) for x in lx.raw.get("ambiguous_names") or []}
+                risky = any(_strip_article(fold(n)) in ambiguous for ns in e.names.values() for n in ns)
                 for lang, adjs in own_adjs.items():
                     for a in adjs:
                         sufs = lexicon(lang).adjective_suffixes if lang in ("ar",) else [""]
                         for s in sufs:
-                            self.add(fold(a) + s, "adj", e.id, 0, lang)
+                            # المالي is Malian in "نظيره المالي" but "financial" elsewhere
+                            self.add(fold(a) + s, "adj", e.id, 0, lang, title_only=risky and fold(a) in derived)
         cs = concepts()
         for slug, c in cs.posts.items():
             if c.iri in cs.broader:
@@ -280,7 +288,8 @@ class Gazetteer:
                                 continue
                             hk = (a, b, entry.kind, str(entry.ref))
                             if hk not in hits:
-                                hits[hk] = Hit(a, b, entry.kind, entry.ref, entry.layer, text[a:b], pre)
+                                hits[hk] = Hit(a, b, entry.kind, entry.ref, entry.layer, text[a:b], pre,
+                                               title_only=entry.title_only)
         if self._acr_re is not None:
             for m in self._acr_re.finditer(text):
                 e = self._acronyms[m.group(0)]

@@ -31,6 +31,7 @@ from .langid import detect, detect_sentences
 from .lexicon import Lexicon, all_given_names, lexicon, lightfold
 from .model import Entity, Evidence, Extraction, Fact, Mention
 from .normalize import fold
+from .organizations import find_organizations
 from .persons import Chain, find_people
 from .resolve import (
     Cluster,
@@ -464,7 +465,8 @@ def _entity_mentions(d: _Doc, pms: list[list[PM]]):
     for k, items in enumerate(d.items):
         for i, it in enumerate(items):
             if it.kind == "adj":
-                if not _word_guard(it, lex):
+                if not _word_guard(it, lex) or (it.title_only and not (
+                        i > 0 and items[i - 1].kind in ("post", "plural_post", "cpart", "cpart_pl", "rank"))):
                     continue
                 key = f"country:{it.ref}"
                 if k >= 0 and i > 0 and items[i - 1].fold in CURRENCY:
@@ -551,6 +553,18 @@ def _entity_mentions(d: _Doc, pms: list[list[PM]]):
         d.mention(ckey, it.start, it.end, k, "conference-edition" if n else "conference", 0.85 if n else 0.6,
                   it.prefix)
         ems[k].append(EM(ckey, i, "Conference"))
+    # organizations the KB does not know, named by a head noun and a country, place or quoted name
+    taken = [(m.start, m.end) for m in d.mentions]
+    for k, items in enumerate(d.items):
+        for o in find_organizations(items, lex):
+            a, b = items[o.start].start, items[o.end - 1].end
+            if any(x < b and a < y for x, y in taken):
+                continue
+            e = d.entity(o.key)
+            e.type = "Organization"
+            e.pref = (d.doc.text[a:b], d.lang)
+            d.mention(o.key, a, b, k, "organization-head", 0.6)
+            ems[k].append(EM(o.key, o.start, "Organization"))
     for lst in ems:
         lst.sort(key=lambda e: e.item)
     return ems, generic_agr

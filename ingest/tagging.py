@@ -22,6 +22,7 @@ class Item:
     cues: dict = field(default_factory=dict)  # cue kind -> list of refs
     prefix: str = ""
     demoted: bool = False  # a title word read as an ordinary word (no organization after it)
+    title_only: bool = False  # counts only inside a title (المالي after نظيره)
 
     def cue(self, kind: str) -> bool:
         return kind in self.cues
@@ -48,7 +49,7 @@ def sentence_items(text: str, tokens: list[tuple[int, int]], hits: list[Hit]) ->
             while j + 1 < len(tokens) and tokens[j + 1][0] < h.end:
                 j += 1
             items.append(Item(h.kind, h.ref, h.start, h.end, text[h.start:h.end], fold(text[h.start:h.end]),
-                              prefix=h.prefix))
+                              prefix=h.prefix, title_only=h.title_only))
             hi += 1
             k = j + 1
             continue

@@ -1,0 +1,105 @@
+"""Finding organizations the KB does not know: a head noun (وزارة, سازمان, Ministry, Bank ...) with the
+words that name it, grounded by a country, a place or a quoted name ("البنك المركزي العراقي",
+"وزارت امور خارجه آذربایجان", "ترسانة الإسكندرية", "Central Bank of Iraq").
+
+The head nouns, connectors and the words that end a name are data in ``lang/<xx>/lexicon.yaml``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .lexicon import Lexicon, lightfold
+from .tagging import Item
+from .translit import slug
+
+QUOTES = {"«": "»", '"': '"', "“": "”"}
+
+
+@dataclass
+class OrgSpan:
+    start: int  # item indices
+    end: int
+    key: str
+
+
+def _grounding(it: Item) -> bool:
+    return it.kind == "adj" or (it.kind == "entity" and str(it.ref).split(":")[0] in ("country", "place"))
+
+
+def find_organizations(items: list[Item], lex: Lexicon) -> list[OrgSpan]:
+    heads = {lightfold(h) for h in lex.raw.get("org_heads") or []}
+    connectors = {lightfold(c) for c in lex.raw.get("org_connectors") or []}
+    out: list[OrgSpan] = []
+    n = len(items)
+    i = 0
+    while i < n:
+        it = items[i]
+        head = lightfold(it.text)
+        bare = head[2:] if head.startswith("ال") else head
+        if it.kind != "tok" or not (bare in heads or any(head == p + h for h in heads for p in lex.prefixes if p)):
+            i += 1
+            continue
+        j = i + 1
+        grounded = quoted = False
+        while j < n and j - i <= 7:
+            x = items[j]
+            t = lightfold(x.text)
+            if x.kind == "punct" and x.text in QUOTES:
+                close = QUOTES[x.text]
+                k = j + 1
+                while k < n and k - j <= 5 and items[k].text != close:
+                    k += 1
+                if k < n and items[k].text == close and k > j + 1:
+                    j, quoted = k + 1, True
+                break
+            if _grounding(x):
+                grounded = True
+                j += 1
+                continue
+            if x.kind == "post":
+                j += 1  # دفتر رئیس جمهوری آذربایجان, Office of the President
+                continue
+            if x.kind != "tok" or t in lex.stop or t in lex.verbs or any(c.startswith("trig:") for c in x.cues):
+                if not (x.kind == "tok" and t in connectors and j + 1 < n and items[j + 1].kind != "punct"):
+                    break
+            if lex.capitalized_names and not (x.text[:1].isupper() or t in connectors):
+                break
+            j += 1
+        while j > i + 1 and lightfold(items[j - 1].text) in connectors:
+            j -= 1
+        if (grounded or quoted) and j > i + 1:
+            words = [lightfold(x.text) for x in items[i:j] if x.kind != "punct"]
+            out.append(OrgSpan(i, j, "organization:n-" + slug(" ".join(w[2:] if w.startswith("ال") else w
+                                                                        for w in words))))
+            i = j
+        else:
+            i += 1
+    if lex.capitalized_names:
+        out += _capitalized_orgs(items, lex, {k for o in out for k in range(o.start, o.end)})
+    return out
+
+
+def _capitalized_orgs(items: list[Item], lex: Lexicon, used: set[int]) -> list[OrgSpan]:
+    """English: a run of capitalized words with an organization word in it (Central Bank of Iraq)."""
+    words = {lightfold(w) for w in lex.raw.get("org_words") or []}
+    connectors = {lightfold(c) for c in lex.raw.get("org_connectors") or []}
+    out = []
+    n = len(items)
+    k = 0
+    while k < n:
+        if k in used or items[k].kind != "tok" or not items[k].text[:1].isupper() or k == 0:
+            k += 1
+            continue
+        m = k
+        while m < n and m not in used and (
+                (items[m].kind == "tok" and (items[m].text[:1].isupper() or lightfold(items[m].text) in connectors))
+                or _grounding(items[m])):
+            m += 1
+        while m > k and lightfold(items[m - 1].text) in connectors:
+            m -= 1
+        run = [lightfold(x.text) for x in items[k:m]]
+        if m - k >= 2 and any(w in words for w in run):
+            out.append(OrgSpan(k, m, "organization:n-" + slug(" ".join(run))))
+        k = max(m, k + 1)
+    return out
