@@ -86,6 +86,8 @@ class Lexicon:
     not_name_words: set[str] = field(default_factory=set)
     title_modifiers: set[str] = field(default_factory=set)
     light_verbs: set[str] = field(default_factory=set)
+    title_words: set[str] = field(default_factory=set)
+    calendar_words: set[str] = field(default_factory=set)
     name_start_blocked: tuple[str, ...] = ()
     default_rank_system: str | None = None
     capitalized_names: bool = False
@@ -151,6 +153,8 @@ def lexicon(lang: str) -> Lexicon:
         not_name_words=_light(data.get("not_name_words")),
         title_modifiers=_light(data.get("title_modifiers")),
         light_verbs=_light(data.get("light_verbs")),
+        title_words=_light(data.get("title_words")),
+        calendar_words=_light(list((data.get("months") or {}).keys()) + list((data.get("weekdays") or {}).keys())),
         name_start_blocked=tuple(lightfold(x) for x in data.get("name_start_blocked") or []),
         default_rank_system=data.get("default_rank_system"),
         capitalized_names=bool(data.get("capitalized_names", False)),

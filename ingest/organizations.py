@@ -21,6 +21,7 @@ class OrgSpan:
     start: int  # item indices
     end: int
     key: str
+    prefix: str = ""  # a conjunction or preposition glued to the head (والترسانة)
 
 
 def _grounding(it: Item) -> bool:
@@ -37,11 +38,13 @@ def find_organizations(items: list[Item], lex: Lexicon) -> list[OrgSpan]:
         it = items[i]
         head = lightfold(it.text)
         bare = head[2:] if head.startswith("ال") else head
-        if it.kind != "tok" or not (bare in heads or any(head == p + h for h in heads for p in lex.prefixes if p)):
+        glued = next((p for p in lex.prefixes if p and any(head in (p + h, p + "ال" + h) for h in heads)), "")
+        if it.kind != "tok" or not (bare in heads or glued):
             i += 1
             continue
         j = i + 1
         grounded = quoted = False
+        last_ground = 0
         while j < n and j - i <= 7:
             x = items[j]
             t = lightfold(x.text)
@@ -52,11 +55,19 @@ def find_organizations(items: list[Item], lex: Lexicon) -> list[OrgSpan]:
                     k += 1
                 if k < n and items[k].text == close and k > j + 1:
                     j, quoted = k + 1, True
+                    last_ground = j
                 break
             if _grounding(x):
+                if not grounded and j == i + 1 and not str(x.ref).startswith("place:"):
+                    break  # a head and a country alone (مرکز ایران) name no organization
                 grounded = True
                 j += 1
+                last_ground = j
                 continue
+            if lex.article and not lex.capitalized_names and not t.startswith((lex.article, "لل")):
+                break  # Arabic: the words of a name are definite (البنك المركزي), a verb or indefinite noun ends it
+            if j + 1 < n and lightfold(items[j + 1].text) in lex.light_verbs:
+                break  # Persian: the noun of a compound verb (ادامه داد)
             if x.kind == "post":
                 j += 1  # دفتر رئیس جمهوری آذربایجان, Office of the President
                 continue
@@ -66,12 +77,12 @@ def find_organizations(items: list[Item], lex: Lexicon) -> list[OrgSpan]:
             if lex.capitalized_names and not (x.text[:1].isupper() or t in connectors):
                 break
             j += 1
-        while j > i + 1 and lightfold(items[j - 1].text) in connectors:
-            j -= 1
-        if (grounded or quoted) and j > i + 1:
+        if (grounded or quoted) and last_ground > i + 1:
+            j = last_ground  # the name ends with what grounds it (شورای شهر تهران, not ... ادامه)
             words = [lightfold(x.text) for x in items[i:j] if x.kind != "punct"]
+            words[0] = words[0][len(glued):] if glued else words[0]
             out.append(OrgSpan(i, j, "organization:n-" + slug(" ".join(w[2:] if w.startswith("ال") else w
-                                                                        for w in words))))
+                                                                        for w in words)), glued))
             i = j
         else:
             i += 1
@@ -98,8 +109,13 @@ def _capitalized_orgs(items: list[Item], lex: Lexicon, used: set[int]) -> list[O
             m += 1
         while m > k and lightfold(items[m - 1].text) in connectors:
             m -= 1
+        while k < m and lightfold(items[k].text) in connectors:
+            k += 1  # "The Central Bank of Iran"
         run = [lightfold(x.text) for x in items[k:m]]
-        if m - k >= 2 and any(w in words for w in run):
+        first = lightfold(items[k].text.split()[0]) if k < m else ""
+        grounded = any(_grounding(x) for x in items[k:m]) or (k > 0 and _grounding(items[k - 1]))
+        if (m - k >= 2 and any(w in words for w in run) and first not in lex.title_words
+                and not any(w in lex.calendar_words for w in run) and (m - k >= 3 or grounded)):
             out.append(OrgSpan(k, m, "organization:n-" + slug(" ".join(run))))
         k = max(m, k + 1)
     return out

@@ -554,7 +554,8 @@ def _entity_mentions(d: _Doc, pms: list[list[PM]]):
                   it.prefix)
         ems[k].append(EM(ckey, i, "Conference"))
     # organizations the KB does not know, named by a head noun and a country, place or quoted name
-    taken = [(m.start, m.end) for m in d.mentions]
+    # (a country or place inside the name, البنك المركزي العراقي, stays a mention of its own)
+    taken = [(m.start, m.end) for m in d.mentions if not m.entity.startswith(("country:", "place:"))]
     for k, items in enumerate(d.items):
         for o in find_organizations(items, lex):
             a, b = items[o.start].start, items[o.end - 1].end
@@ -562,8 +563,8 @@ def _entity_mentions(d: _Doc, pms: list[list[PM]]):
                 continue
             e = d.entity(o.key)
             e.type = "Organization"
-            e.pref = (d.doc.text[a:b], d.lang)
-            d.mention(o.key, a, b, k, "organization-head", 0.6)
+            e.pref = (d.doc.text[_after_clitics(d.doc.text, a, b, o.prefix):b], d.lang)
+            d.mention(o.key, a, b, k, "organization-head", 0.6, o.prefix)
             ems[k].append(EM(o.key, o.start, "Organization"))
     for lst in ems:
         lst.sort(key=lambda e: e.item)
