@@ -164,6 +164,19 @@ def parse_chain(items: list[Item], i: int, lex: Lexicon) -> Chain:
     return c
 
 
+def _joined(toks: list[Item]) -> list[str]:
+    """Words of a name, items written together (al - Hayali) joined into one."""
+    words: list[str] = []
+    prev_end = -1
+    for x in toks:
+        if words and x.start == prev_end:
+            words[-1] += lightfold(x.text)
+        else:
+            words.append(lightfold(x.text))
+        prev_end = x.end
+    return words
+
+
 def _given(tok: str) -> bool:
     single, _, _ = all_given_names()
     return tok in single
@@ -256,10 +269,23 @@ def read_name_right(items: list[Item], j: int, lex: Lexicon, quoted_only: bool =
             lightfold(w) for w in it.text.split()], kb=str(it.ref), rule="kb-name", strength=1.0)
     folded = [lightfold(x.text) for x in toks]
     if lex.capitalized_names:
+        # hyphenated names stay whole: al-Hayali, Talaei-Nik, Mohammad-Reza
+        while k + 1 < n and items[k].text in ("-", "‐") and items[k].start == items[k - 1].end and (
+                items[k + 1].start == items[k].end and items[k + 1].kind == "tok" and items[k + 1].text[:1].isupper()):
+            toks += [items[k], items[k + 1]]
+            k += 2
+            while k < n and len(toks) < 9 and name_token_ok(items[k], lex):
+                toks.append(items[k])
+                k += 1
         while toks and lightfold(toks[-1].text) in lex.name_connectors:
             toks.pop()
-        toks = toks[:4]
-        strength = 0.9 if len(toks) >= 2 else (0.6 if strong else 0.5)
+        words = _joined(toks)
+        while len(words) > 4:
+            toks = toks[:-1]
+            words = _joined(toks)
+        strength = 0.9 if len(words) >= 2 else (0.6 if strong else 0.5)
+        return PersonSpan(j, j + len(toks), toks[0].start, toks[-1].end, "", words, rule="title-name",
+                          strength=strength)
     else:
         first_given = _given(folded[0]) or "given" in toks[0].cues
         if first_given:

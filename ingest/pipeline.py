@@ -6,6 +6,8 @@ import re
 import unicodedata
 from collections import defaultdict
 
+from rapidfuzz.distance import Levenshtein
+
 from .components import extraction_nlp
 from .concepts import concepts
 from .documents import Document
@@ -282,7 +284,7 @@ def extract(doc: Document, kb: KB | None = None) -> Extraction:
         if old in d.entities:
             e = d.entities.pop(old)
             e.key = new
-            e.iri = e.kb.iri if e.kb is not None else f"{ID_BASE}agreement/{new.split(':', 1)[1]}"
+            e.iri = f"{ID_BASE}agreement/{new.split(':', 1)[1]}"
             if new in d.entities:
                 d.entities[new].props.update({k: v for k, v in e.props.items() if k != "generic"})
             else:
@@ -371,6 +373,8 @@ def _surname_mentions(d: _Doc, clusters: list[Cluster], pms: list[list[PM]]) -> 
             continue
         for f in surname_forms(c):
             owners[f].append(c)
+            if "-" in f and len(f.rsplit("-", 1)[1]) >= 4:
+                owners[f.rsplit("-", 1)[1]].append(c)  # al-Hayali is also Hayali
     taken = {(m.start, m.end) for m in d.mentions}
     for k, items in enumerate(d.items):
         for i, it in enumerate(items):
@@ -378,6 +382,11 @@ def _surname_mentions(d: _Doc, clusters: list[Cluster], pms: list[list[PM]]) -> 
                 continue
             t = lightfold(it.text)
             cands = [t] + [t[len(p):] for p in d.lex.prefixes if p and t.startswith(p) and len(t) - len(p) >= 3]
+            if d.lex.capitalized_names and it.text[:1].isupper() and len(t) >= 5 and t not in owners:
+                # a spelling variant in the same article (al-Hayali, al-Hiyali)
+                close = {f for f in owners if len(f) >= 5 and Levenshtein.normalized_similarity(f, t) >= 0.8}
+                if len({id(c) for f in close for c in owners[f]}) == 1:
+                    cands.append(next(iter(close)))
             for form in cands:
                 own = owners.get(form)
                 if own and len(own) == 1:
@@ -449,6 +458,19 @@ def _descriptions(d: _Doc, clusters: list[Cluster], per_sent, pms: list[list[PM]
                 pms[k].append(PM(c.key, ch.start, "description", c.nationality))
             elif not match and ch.cpart:
                 unnamed[k] += [o for o in ch.of if o.startswith("country:") and o not in unnamed[k]]
+    # "the Iraqi official", "المسؤول العراقي", "مقام عراقی": the one person of that country in the article
+    nouns = {lightfold(w) for w in d.lex.raw.get("person_nouns") or []}
+    for k, items in enumerate(d.items):
+        for i, it in enumerate(items):
+            if it.kind != "tok" or lightfold(it.text) not in nouns:
+                continue
+            adj = [x for x in (items[i - 1] if i > 0 else None, items[i + 1] if i + 1 < len(items) else None)
+                   if x is not None and x.kind == "adj"]
+            if not adj:
+                continue
+            match = [c for c in clusters if c.nationality == adj[0].ref and c.key in d.entities]
+            if len(match) == 1 and not any(p.key == match[0].key for p in pms[k]):
+                pms[k].append(PM(match[0].key, i, "description", match[0].nationality))
 
 
 def _entity_mentions(d: _Doc, pms: list[list[PM]]):
@@ -724,19 +746,13 @@ def _name_generic_agreements(d: _Doc, facts: list[Fact]) -> dict[str, str]:
         kind = ent.props.get("agreementKind") or "agreement"
         if len(parties) >= 2:
             ids = sorted(p.split(":", 1)[1] for p in parties)
-            years = {str(f.args["date"])[:4] for f in facts
-                     if f.kind == "Signing" and f.args.get("agreement") == key and f.args.get("date")}
-            known = [a for a in d.kb.by_kind.get("agreement", {}).values()
-                     if sorted(a.get("parties") or []) == ids and a.get("kind") == kind
-                     and (not years or str(a.get("signed") or "")[:4] in years)]
-            if len(known) == 1:
-                # the one agreement of this kind between these parties that the KB knows
-                rename[key] = known[0].key
-                ent.kb = known[0]
-                ent.label_en = known[0].label_en
-                continue
             new = f"agreement:{'-'.join(ids)}-{kind.replace('_', '-')}"
             rename[key] = new
+            known = [a for a in d.kb.by_kind.get("agreement", {}).values()
+                     if sorted(a.get("parties") or []) == ids and a.get("kind") == kind]
+            if len(known) == 1 and _corroborates(known[0], key, facts, d.lex):
+                # the KB's agreement, when the article's date or place of signing agrees with it
+                ent.props["sameAs"] = known[0].iri
             names = []
             for p in sorted(parties):
                 e = d.kb.get(p)
@@ -744,6 +760,23 @@ def _name_generic_agreements(d: _Doc, facts: list[Fact]) -> dict[str, str]:
             ent.label_en = f"{'–'.join(names)} {kind.replace('_', ' ')} agreement".replace(
                 "agreement agreement", "agreement")
     return rename
+
+
+def _corroborates(kb_agreement, key: str, facts: list[Fact], lex: Lexicon) -> bool:
+    signed = str(kb_agreement.get("signed") or "")
+    place = kb_agreement.get("place")
+    months = {fold(k): v for k, v in lex.months.items()}
+    for f in facts:
+        if f.kind != "Signing" or f.args.get("agreement") != key:
+            continue
+        if f.args.get("date") and signed and str(f.args["date"])[:7] in (signed[:7], signed[:4]):
+            return True
+        if place and f.args.get("location") == f"place:{place}":
+            return True
+        text = fold(str(f.args.get("dateText") or ""))
+        if signed[5:7] and any(m in text.split() and v == int(signed[5:7]) for m, v in months.items()):
+            return True
+    return False
 
 
 def _rename(f: Fact, rename: dict[str, str]) -> Fact:
