@@ -383,14 +383,23 @@ def _deal_context(s: SentenceView, st: DocState) -> None:
     sup_m = set(st.lex.trig("supplier_marker"))
     seller = buyer = None
     for e in s.entities:
-        if not e.key.startswith("country:"):
+        country = st.country(e.key)
+        if not country or not e.key.startswith(("country:", "place:")):
             continue
+        key = f"country:{country}"
         prev = s.items[e.item - 1].fold if e.item > 0 else ""
         pre = fold(s.items[e.item].prefix) if s.items[e.item].prefix else ""
-        if buyer is None and (prev in with_m or pre in with_m) and e.item > w:
-            buyer = e.key
-        elif seller is None and (prev in sup_m or (s.items[e.item].kind == "adj" and 0 < e.item - w <= 3)):
-            seller = e.key
+        if seller is None and e.key.startswith("country:") and (
+                prev in sup_m or (s.items[e.item].kind == "adj" and 0 < e.item - w <= 3)):
+            seller = key
+        elif buyer is None and (prev in with_m or pre in with_m) and e.item > w and key != seller:
+            buyer = key  # "مع العراق"; "مع موسكو" when Moscow is not the seller's
+    if buyer is None:
+        # the country that signs or buys, just before the deal word ("وقعت الجزائر صفقات")
+        before = [e for e in s.entities if e.key.startswith("country:") and 0 < w - e.item <= 3
+                  and s.items[e.item].kind != "adj" and e.key != seller]
+        if before:
+            buyer = before[-1].key
     if seller or buyer:
         old = st.deal or (None, None, -9)
         st.deal = (seller or old[0], buyer or old[1], s.index)

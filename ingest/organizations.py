@@ -63,6 +63,8 @@ def find_organizations(items: list[Item], lex: Lexicon) -> list[OrgSpan]:
                 grounded = True
                 j += 1
                 last_ground = j
+                if not lex.capitalized_names:
+                    break  # the name ends with what grounds it (ترسانة الإسكندرية, not ... بغداد)
                 continue
             if lex.article and not lex.capitalized_names and not t.startswith((lex.article, "لل")):
                 break  # Arabic: the words of a name are definite (البنك المركزي), a verb or indefinite noun ends it

@@ -128,3 +128,47 @@ def test_spacy_pipeline_tags_names_and_titles():
     assert ("سرگئی شویگو", "Person") in labels and ("وزیر دفاع", "post") in labels
     assert ("روسیه", "Country") in labels and ("تهران", "Place") in labels and ("ارتشبد", "rank") in labels
     assert len(list(doc.sents)) == 2
+
+
+def test_unknown_organizations_grounded_by_country_or_place():
+    ex, _ = run("وأكد محافظ البنك المركزي العراقي أن الاحتياطي مستقر، وزار وفد من ترسانة الإسكندرية بغداد.")
+    orgs = {m.surface for m in ex.mentions if ex.entities[m.entity].type == "Organization"}
+    assert "البنك المركزي العراقي" in orgs and "ترسانة الإسكندرية" in orgs
+    # the country inside the name is still a mention of the country
+    assert any(m.entity == "country:iraq" for m in ex.mentions)
+    ex, _ = run("سخنگوی وزارت امور خارجه آذربایجان این گزارش را رد کرد و مرکز ایران را متهم کرد.")
+    orgs = {m.surface for m in ex.mentions if ex.entities[m.entity].type == "Organization"}
+    assert orgs == {"وزارت امور خارجه آذربایجان"}
+
+
+def test_arms_deal_names_seller_and_buyer_of_its_systems():
+    text = ("وقعت الجزائر صفقات أسلحة روسية جديدة مع موسكو بقيمة ملياري دولار. "
+            "وتتضمن الصفقات مقاتلات «سو 30» ومنظومات إس-400.")
+    ex, _ = run(text)
+    transfers = {(f.args["system"], f.args["supplier"], f.args["recipient"]) for f in ex.facts
+                 if f.kind == "ArmsTransfer"}
+    assert ("weapon:s-400", "country:russia", "country:algeria") in transfers
+    assert any(s.startswith("weapon:su-30") for s, _, _ in transfers)
+    # "دولار" makes no mention of a country, and the class word "مقاتلات" is no entity of its own
+    assert not any(m.surface == "مقاتلات" for m in ex.mentions)
+
+
+def test_country_adjective_derived_when_the_kb_has_none():
+    ex, _ = run("التقى وزير الدفاع الجيبوتي حسن عمر محمد نظيره المالي ساديو كامارا في باماكو.")
+    assert any(m.entity == "country:djibouti" and m.surface == "الجيبوتي" for m in ex.mentions)
+    assert ("person:" in person_by_surface(ex, "ساديو كامارا"))
+    # the same word outside a title is the ordinary adjective "financial"
+    ex, _ = run("وأعلنت الحكومة عن إجراءات لتعزيز الاستقرار المالي في البلاد.")
+    assert not any(m.entity == "country:mali" for m in ex.mentions)
+
+
+def test_hyphenated_name_and_its_variant_and_a_description():
+    text = ("Iraqi Defense Minister Erfan al-Hayali arrived in Tehran on Saturday. "
+            "Al-Hiyali met Iranian Defense Minister Hossein Dehqan. "
+            "The Iraqi official also met with Ali Shamkhani.")
+    ex, _ = run(text)
+    hayali = person_by_surface(ex, "Erfan al-Hayali")
+    assert any(m.entity == hayali and m.surface == "Hiyali" for m in ex.mentions)
+    meetings = [set(f.args["participant"]) for f in ex.facts if f.kind == "Meeting"]
+    assert {hayali, "person:hossein-dehghan"} in meetings
+    assert {hayali, "person:ali-shamkhani"} in meetings
