@@ -23,7 +23,7 @@ def main() -> None:
     """ddkg: defense-diplomacy knowledge graphs from Arabic, Persian and English news."""
 
 
-@main.command()
+@main.command(short_help="Ingest articles (files, folders) into a store.")
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--store", "store_dir", required=True, type=click.Path(file_okay=False), help="Store directory.")
 @click.option("--strict", is_flag=True, help="Stop at the first file that cannot be read.")
@@ -59,7 +59,7 @@ def build(paths, store_dir, strict, force, export_file, quiet) -> None:
         click.echo(f"graph: {out.resolve()}")
 
 
-@main.command()
+@main.command(short_help="Write the whole dataset to a file.")
 @click.option("--store", "store_dir", required=True, type=click.Path(file_okay=False, exists=True))
 @click.option("--format", "fmt", type=click.Choice(["trig", "nquads", "turtle", "jsonld"]), default="trig",
               show_default=True, help="Serialization.")
@@ -76,7 +76,7 @@ def export(store_dir, fmt, out) -> None:
     click.echo(f"{len(store)} quads written to {path.resolve()}")
 
 
-@main.command()
+@main.command(short_help="Draw the graph as one offline HTML page.")
 @click.option("--store", "store_dir", required=True, type=click.Path(file_okay=False, exists=True))
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="HTML file to write.")
 def render(store_dir, out) -> None:
@@ -88,7 +88,7 @@ def render(store_dir, out) -> None:
     click.echo(f"html: {path.resolve()}")
 
 
-@main.command()
+@main.command(short_help="Print what one file yields, as JSON.")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 def extract(path) -> None:
     """Print what one file yields (entities and facts with evidence) as JSON, without storing it."""
@@ -120,7 +120,7 @@ def extract(path) -> None:
     click.echo(json.dumps(out if len(out) > 1 else out[0], ensure_ascii=False, indent=1))
 
 
-@main.command()
+@main.command(short_help="Build and draw the bundled example articles.")
 @click.option("--out", "out_dir", default="ddkg-demo", show_default=True, type=click.Path(file_okay=False),
               help="Folder for the store and the exported graph.")
 def demo(out_dir) -> None:
