@@ -433,6 +433,18 @@ def transfers(s: SentenceView, st: DocState) -> None:
             recipient = e.key
         elif supplier is None and (marker in sup_m or prev in sup_m):
             supplier = e.key
+    if recipient is None and not buying:
+        # "سلمت مصر الدفعة الأولى": the country right after "deliver" is who receives
+        direct = [e for e in s.entities if 0 < e.item - cue <= 2 and e.key.startswith("country:")
+                  and s.items[e.item].kind != "adj"]
+        if direct:
+            recipient = direct[0].key
+    own = s.cue_items("trig:own_country")
+    if own and supplier is None and not buying:
+        # "بلاده سلمت": his country, the speaker's
+        p = _nearest_person(s, own[0], after_first=False)
+        if p is not None and st.nationality.get(p.key):
+            supplier = f"country:{st.nationality[p.key]}"
     # the party named just before the verb is its subject: the buyer of "purchase", the seller of "deliver"
     before = [e for e in s.entities if e.item < cue and cue - e.item <= 4
               and e.key.startswith(("country:", "organization:"))]

@@ -511,6 +511,17 @@ def _entity_mentions(d: _Doc, pms: list[list[PM]]):
                     editions[key].add(n)
                 continue
             if ent.kind == "weapon" and ent.get("generic"):
+                named = _quoted_after(items, i)
+                if named is not None:
+                    # a class word and a quoted name the KB does not know: الفرقاطة «فريم», the "Fateh" missile
+                    a, b, surface = named
+                    nkey = "weapon:n-" + slug(fold(surface))
+                    e = d.entity(nkey)
+                    e.type, e.pref = "WeaponSystem", (surface, d.lang)
+                    e.props["category"] = ent.get("category")
+                    d.mention(nkey, a, b, k, "weapon-quoted-name", 0.6)
+                    ems[k].append(EM(nkey, i, "WeaponSystem"))
+                    continue
                 if _next_to_specific_weapon(items, i, kb):
                     continue
                 origin = _origin(items, i, kb)
@@ -603,6 +614,29 @@ def _edition(items: list[Item], i: int) -> int | None:
         if 0 <= j < len(items) and "ordinal" in items[j].cues and items[j].kind == "tok":
             return int(items[j].cues["ordinal"][0])
     return None
+
+
+def _quoted_after(items: list[Item], i: int) -> tuple[int, int, str] | None:
+    """A short quoted name right after item ``i`` that is no known entity: (start, end, text)."""
+    j = i + 1
+    if j >= len(items) or items[j].kind != "punct" or items[j].text not in ("«", '"', "“"):
+        return None
+    close = {"«": "»", '"': '"', "“": "”"}[items[j].text]
+    k = j + 1
+    while k < len(items) and k - j <= 4 and items[k].text != close:
+        if items[k].kind not in ("tok",):
+            return None
+        k += 1
+    if k >= len(items) or items[k].text != close or k == j + 1:
+        return None
+    return items[j + 1].start, items[k - 1].end, _span_text(items[j + 1:k])
+
+
+def _span_text(items: list[Item]) -> str:
+    out = items[0].text
+    for prev, it in zip(items, items[1:], strict=False):
+        out += (" " if it.start > prev.end else "") + it.text
+    return out
 
 
 def _next_to_specific_weapon(items: list[Item], i: int, kb: KB) -> bool:
