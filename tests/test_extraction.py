@@ -172,3 +172,15 @@ def test_hyphenated_name_and_its_variant_and_a_description():
     meetings = [set(f.args["participant"]) for f in ex.facts if f.kind == "Meeting"]
     assert {hayali, "person:hossein-dehghan"} in meetings
     assert {hayali, "person:ali-shamkhani"} in meetings
+
+
+def test_delivery_to_direct_object_and_quoted_unknown_system():
+    text = ("وقال وزير الدفاع الفرنسي إن بلاده سلمت الهند الدفعة الأولى من طائرات الرافال، "
+            "وأكد تسليم الفرقاطة «نوفا» للهند قريباً.")
+    ex, _ = run(text)
+    transfers = {(f.args["system"], f.args["supplier"], f.args["recipient"]) for f in ex.facts
+                 if f.kind == "ArmsTransfer"}
+    assert ("weapon:rafale", "country:france", "country:india") in transfers
+    nova = next(m.entity for m in ex.mentions if m.surface == "نوفا")
+    assert ex.entities[nova].type == "WeaponSystem"
+    assert (nova, "country:france", "country:india") in transfers
