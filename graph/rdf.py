@@ -272,7 +272,8 @@ class _Writer:
                 self.add(NamedNode(ent.iri), d("nationality"), self.iri(nat))
 
     def event(self, f: Fact) -> None:
-        node = NamedNode(f"{self.doc.value}#{f.key or f.kind.lower()}")
+        local = re.sub(r"[^A-Za-z0-9._-]+", "-", f.key or f.kind.lower()).strip("-")
+        node = NamedNode(f"{self.doc.value}#{local}")
         self.add(node, RDF_TYPE, d(f.kind))
         for role, v in f.args.items():
             vals = v if isinstance(v, list) else [v]

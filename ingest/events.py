@@ -454,7 +454,8 @@ def transfers(s: SentenceView, st: DocState) -> None:
         elif not buying and supplier is None and before[-1].key != recipient:
             supplier = before[-1].key
     for w in weapons:
-        origin = None
+        maker = w.split("@")[1].split("#")[0] if "@" in w else ""
+        origin = f"country:{maker}" if maker else None  # "Russian arms"
         ent = st.kb.get(w.split("@")[0])
         if ent is not None and ent.get("origin"):
             origin = f"country:{ent.get('origin')}"
@@ -481,7 +482,9 @@ def _deal_transfers(s: SentenceView, st: DocState) -> None:
     seller, buyer, _ = st.deal
     for e in s.of_type("weapon"):
         ent = st.kb.get(e.key.split("@")[0])
-        sup = seller or (f"country:{ent.get('origin')}" if ent is not None and ent.get("origin") else None)
+        maker = e.key.split("@")[1].split("#")[0] if "@" in e.key else ""
+        sup = seller or (f"country:{maker}" if maker else None) or (
+            f"country:{ent.get('origin')}" if ent is not None and ent.get("origin") else None)
         if sup and buyer and sup != buyer:
             st.facts.append(Fact("ArmsTransfer", {"system": e.key, "supplier": sup, "recipient": buyer,
                                                   "status": "ordered"},

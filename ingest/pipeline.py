@@ -525,12 +525,15 @@ def _entity_mentions(d: _Doc, pms: list[list[PM]]):
                 if _next_to_specific_weapon(items, i, kb):
                     continue
                 origin = _origin(items, i, kb)
-                gkey = f"{key}@{origin}" if origin else key
+                if ent.get("category") == "arms" and not origin:
+                    continue  # "weapons" with neither kind nor maker names nothing one can follow
+                # a class of weapons is what this article speaks of (these Russian arms), not one global node
+                gkey = f"{key}@{origin or ''}#{d.tag}"
                 e = d.entity(gkey)
                 e.type = "WeaponSystem"
                 e.props["generic"] = True
+                e.iri = f"{ID_BASE}weapon/{ent.id}{'-' + origin if origin else ''}-d{d.tag}"
                 if origin:
-                    e.iri = f"{ID_BASE}weapon/{ent.id}-{origin}"
                     e.props["origin"] = f"country:{origin}"
                     oc = kb.get(f"country:{origin}")
                     adj = ((oc.get("adjectives") or {}).get("en") or [oc.label_en]) if oc else [origin]
@@ -538,7 +541,13 @@ def _entity_mentions(d: _Doc, pms: list[list[PM]]):
                 else:
                     e.label_en = ent.label_en
                 e.props["category"] = ent.get("category")
-                d.mention(gkey, it.start, it.end, k, "gazetteer-generic", 0.6, it.prefix)
+                end = it.end
+                for nxt in items[i + 1:i + 3]:  # the maker belongs to the name: الأسلحة الروسية
+                    if nxt.kind == "adj" or "trig:made" in nxt.cues:
+                        end = nxt.end
+                    else:
+                        break
+                d.mention(gkey, it.start, end, k, "gazetteer-generic", 0.6, it.prefix)
                 ems[k].append(EM(gkey, i, "WeaponSystem", generic=True))
                 continue
             d.mention(key, it.start, it.end, k, "gazetteer", 0.9 if len(it.fold) > 3 else 0.75, it.prefix)
@@ -651,7 +660,13 @@ def _next_to_specific_weapon(items: list[Item], i: int, kb: KB) -> bool:
 
 
 def _origin(items: list[Item], i: int, kb: KB) -> str | None:
-    """"Iranian-made drones", "الطائرات المسيرة الإيرانية الصنع", "پهپاد ساخت ایران"."""
+    """"Iranian-made drones", "الطائرات المسيرة الإيرانية الصنع", "پهپاد ساخت ایران"; and the adjective
+    right beside the class word: "الأسلحة الروسية", "سلاح‌های روسی", "Russian arms"."""
+    for j in (i + 1, i - 1):
+        if 0 <= j < len(items) and items[j].kind == "adj" and not items[j].title_only:
+            nxt = items[j + 1] if j + 1 < len(items) else None
+            if nxt is None or "trig:made" not in nxt.cues:
+                return str(items[j].ref)
     for j, it in enumerate(items):
         if "trig:made" not in it.cues:
             continue

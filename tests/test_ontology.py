@@ -459,7 +459,7 @@ WEAPONS = {"sam_system", "air_defence_gun", "ballistic_missile", "cruise_missile
            "loitering_munition", "submarine", "aircraft_carrier", "destroyer", "frigate", "corvette",
            "patrol_boat",
            "amphibious_ship", "radar", "electronic_warfare", "satellite_launcher", "small_arms", "ammunition",
-           "missile", "air_defence", "warship", "helicopter", "aircraft"}
+           "missile", "air_defence", "warship", "helicopter", "aircraft", "arms"}
 
 
 def test_small_schemes(onto: Graph) -> None:
