@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from conftest import make_doc
-
 from ddkg.ingest.pipeline import extract
 from ddkg.ingest.translit import skeleton
 
