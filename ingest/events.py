@@ -349,12 +349,18 @@ def agreements(s: SentenceView, st: DocState, generic: list[EM], meeting_countri
         if e.generic and e.key not in {g.key for g in generic}:
             continue
         if len(parties) >= 2:
-            st.facts.append(Fact("Party", {"agreement": e.key, "party": parties},
-                                 [st.ev(s, "agreement-parties", 0.75 if between else 0.6)], key=f"party-{e.key}"))
+            ev = st.ev(s, "agreement-parties", 0.75 if between else 0.6)
+            same = next((f for f in st.facts if f.kind == "Party" and f.args["agreement"] == e.key
+                         and set(f.args["party"]) == set(parties)), None)
+            if same is not None:
+                same.evidence.append(ev)  # one fact, every sentence that states it
+            else:
+                st.facts.append(Fact("Party", {"agreement": e.key, "party": parties}, [ev], key=f"party-{e.key}"))
         if sign:
             args: dict = {"agreement": e.key}
             cue = s.cue_items("trig:sign")[0]
-            signers = sorted({p.key for p in s.people if -6 <= p.item - cue <= 12 and p.via != "both-sides"})
+            window = int(lex.raw.get("event_window", 14))  # Persian signatories stand far before the verb
+            signers = sorted({p.key for p in s.people if -window <= p.item - cue <= 12 and p.via != "both-sides"})
             nats = {st.nationality.get(p) for p in signers} - {None}
             if len(signers) >= 2 and len(nats) >= 2 and not any(
                     set(signers) <= set(m.args["participant"]) for m in st.meetings):
@@ -370,7 +376,16 @@ def agreements(s: SentenceView, st: DocState, generic: list[EM], meeting_countri
             if places:
                 args["location"] = places[0]
             args.update(_date_args(s, st))
-            st.facts.append(Fact("Signing", args, [st.ev(s, "signing-trigger", 0.7)], key=f"signing-{e.key}"))
+            prev = next((f for f in st.facts if f.kind == "Signing" and f.args["agreement"] == e.key), None)
+            if prev is None:
+                st.facts.append(Fact("Signing", args, [st.ev(s, "signing-trigger", 0.7)], key=f"signing-{e.key}"))
+            else:
+                # the article telling the same signing again: one event, its details gathered
+                prev.evidence.append(st.ev(s, "signing-trigger", 0.7))
+                if signers:
+                    prev.args["signatory"] = sorted(set(prev.args.get("signatory", [])) | set(signers))
+                for k2, v2 in args.items():
+                    prev.args.setdefault(k2, v2)
 
 
 def _deal_context(s: SentenceView, st: DocState) -> None:
