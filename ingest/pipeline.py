@@ -34,7 +34,7 @@ from .lexicon import Lexicon, all_given_names, lexicon, lightfold
 from .model import Entity, Evidence, Extraction, Fact, Mention
 from .normalize import fold
 from .organizations import find_organizations
-from .persons import Chain, find_people
+from .persons import find_people
 from .resolve import (
     Cluster,
     PostClaim,
@@ -138,8 +138,6 @@ class _Doc:
                 extra.add("City")
             if kbe.kind == "organization" and kbe.get("class") in ORG_CLASS_TYPES:
                 extra.add(ORG_CLASS_TYPES[kbe.get("class")])
-            if typ == "EventSeries":
-                typ = "EventSeries"
             ent = Entity(key, typ, kbe.iri, label_en=kbe.label_en, extra_types=extra, kb=kbe)
             if kbe.get("wikidata"):
                 ent.props["sameAs"] = f"http://www.wikidata.org/entity/{kbe.get('wikidata')}"
@@ -491,7 +489,7 @@ def _entity_mentions(d: _Doc, pms: list[list[PM]]):
                         i > 0 and items[i - 1].kind in ("post", "plural_post", "cpart", "cpart_pl", "rank"))):
                     continue
                 key = f"country:{it.ref}"
-                if k >= 0 and i > 0 and items[i - 1].fold in CURRENCY:
+                if i > 0 and items[i - 1].fold in CURRENCY:
                     continue  # دولار أميركي: a currency, not a mention of the country
                 d.mention(key, it.start, it.end, k, "adjective", 0.9, it.prefix)
                 ems[k].append(EM(key, i, "Country"))
@@ -853,4 +851,4 @@ def _used_keys(facts: list[Fact]) -> set[str]:
     return used
 
 
-__all__ = ["extract", "document_language", "UnsupportedLanguage", "SUPPORTED", "Chain", "slug"]
+__all__ = ["extract", "document_language", "UnsupportedLanguage", "SUPPORTED"]

@@ -13,7 +13,6 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from .concepts import concepts
 from .kb import KB, KBEntity, load_kb
 from .lexicon import lightfold
 from .normalize import fold
@@ -139,7 +138,6 @@ def _kb_has_name(e: KBEntity, tokens: list[str]) -> bool:
 
 def collect_claims(c: Cluster, kb: KB) -> None:
     """Posts, ranks and nationality stated by the titles around each mention."""
-    cs = concepts()
     for sent, sp in c.spans:
         for ch in sp.chains:
             if ch.cpart and not ch.post:
@@ -152,8 +150,6 @@ def collect_claims(c: Cluster, kb: KB) -> None:
                 c.posts.append(PostClaim(ch.post, of, to, sent, "title-" + sp.rule, min(0.95, sp.strength + 0.05)))
             if ch.rank:
                 c.ranks.append((ch.rank, sent, ch.irgc, sp.strength))
-        if not sp.chains and sp.kb is None:
-            continue
     nat = Counter()
     for p in c.posts:
         country = _org_country(kb, p.of)
@@ -168,7 +164,6 @@ def collect_claims(c: Cluster, kb: KB) -> None:
         c.nationality = nat.most_common(1)[0][0]
     elif c.kb is not None:
         c.nationality = c.kb.get("country")
-    del cs
 
 
 def link_kb(c: Cluster, kb: KB) -> None:
