@@ -199,6 +199,11 @@ class Gazetteer:
             # a rank word of one language is often an ordinary word of another (مقدم)
             for lab in c.labels.get(self.lang, []):
                 self.add(lab, "rank", iri, 0, self.lang)
+        system = lx.default_rank_system
+        for form, slug_ in (lx.raw.get("rank_forms") or {}).items():
+            iri = f"{system}/{slug_}" if system else None
+            if iri in cs.ranks:
+                self.add(str(form), "rank", iri, 0, self.lang)
         for f in lx.honorifics:
             self.add(f, "hon", None, 0)
         for f in lx.counterpart:

@@ -115,8 +115,11 @@ def parse_chain(items: list[Item], i: int, lex: Lexicon) -> Chain:
             c.plural = it.kind == "plural_post"
             j += 1
             # "of the" between post and country in English
-            while j < n and items[j].fold in OF_WORDS and j + 1 < n and _is_country_or_org(items[j + 1]):
-                j += 1
+            k = j
+            while k < n and items[k].fold in OF_WORDS:
+                k += 1
+            if k > j and k < n and _is_country_or_org(items[k]):
+                j = k
             continue
         if it.kind == "rank":
             if c.rank:

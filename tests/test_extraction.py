@@ -184,3 +184,12 @@ def test_delivery_to_direct_object_and_quoted_unknown_system():
     nova = next(m.entity for m in ex.mentions if m.surface == "نوفا")
     assert ex.entities[nova].type == "WeaponSystem"
     assert (nova, "country:france", "country:india") in transfers
+
+
+def test_abbreviated_ranks_in_each_persons_own_system():
+    ex, _ = run("Chief of Staff of the Iranian Armed Forces Maj. Gen. Mohammad Bagheri met Iraqi Chief of Staff "
+                "Lt. Gen. Othman al-Ghanimi in Baghdad.")
+    ranks = {f.args["person"]: f.args["rank"].rsplit("/", 2)[-2:] for f in ex.facts if f.kind == "Rank"}
+    assert ranks["person:mohammad-bagheri"] == ["ir-army", "major-general"]
+    assert ranks["person:othman-al-ghanimi"] == ["arab", "lieutenant-general"]
+    assert ("person:othman-al-ghanimi", "chief-of-general-staff", "country:iraq", None) in posts(ex)
