@@ -155,7 +155,7 @@ def meetings(s: SentenceView, st: DocState) -> None:
     lex = st.lex
     cues = s.cue_items("trig:meeting") + s.cue_items("trig:joint")
     # the people of a meeting stand near its word; others in a long sentence are only mentioned
-    window = int(lex.raw.get("event_window", 14))
+    window = lex.event_window
     parts = {p.key for p in s.people if not cues or any(abs(p.item - c) <= window for c in cues)}
     trig = s.has("trig:meeting")
     joint = s.has("trig:joint") and (s.coordinated or any(p.via == "both-sides" for p in s.people)
@@ -359,7 +359,7 @@ def agreements(s: SentenceView, st: DocState, generic: list[EM], meeting_countri
         if sign:
             args: dict = {"agreement": e.key}
             cue = s.cue_items("trig:sign")[0]
-            window = int(lex.raw.get("event_window", 14))  # Persian signatories stand far before the verb
+            window = lex.event_window  # Persian signatories stand far before the verb
             signers = sorted({p.key for p in s.people if -window <= p.item - cue <= 12 and p.via != "both-sides"})
             nats = {st.nationality.get(p) for p in signers} - {None}
             if len(signers) >= 2 and len(nats) >= 2 and not any(
@@ -550,7 +550,7 @@ def statements(s: SentenceView, st: DocState) -> None:
         return
 
 
-def finish(st: DocState, sentences: list[SentenceView]) -> None:
+def finish(st: DocState) -> None:
     """Fill places the sentences left implicit: a meeting's from its conference, the visit or the dateline;
     a visit to a country also gets the city in it where the visitor's meetings took place."""
     for m in st.meetings:

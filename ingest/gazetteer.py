@@ -63,6 +63,12 @@ def _same_script(a: str, b: str) -> bool:
     return a in ARABIC_SCRIPT and b in ARABIC_SCRIPT
 
 
+def _inflections(adjective: str, lang: str) -> list[str]:
+    """An adjective's forms with the endings its language adds (إيراني → إيرانية, إيرانيون ...), folded."""
+    base = fold(adjective)
+    return [base + s for s in lexicon(lang).adjective_suffixes]
+
+
 def _nisbas(names: list[str], rules: list[list[str]]) -> list[str]:
     """Adjectives made from one-word country names by the language's nisba rules."""
     out = []
@@ -148,6 +154,7 @@ class Gazetteer:
         outlets = [e for e in self.kb.by_key.values() if e.kind == "organization" and e.get("class") == "news_agency"]
         other_names = {fold(n) for e in self.kb.by_key.values() if e not in outlets for _, n in e.all_names()}
         adjectives = self._adjective_forms()
+        ambiguous = {_strip_article(a) for a in lx.ambiguous_names}
         noun_suffixes = tuple(fold(x) for x in lx.raw.get("noun_suffixes") or [])
         for e in self.kb.by_key.values():
             suffixes = place_suffixes if e.kind in ("country", "place") else ()
@@ -175,14 +182,12 @@ class Gazetteer:
                     if not own_adjs.get(lang):
                         own_adjs[lang] = _nisbas(e.names.get(lang, []), lexicon(lang).raw.get("nisba_rules") or [])
                         derived |= {fold(a) for a in own_adjs[lang]}
-                ambiguous = {_strip_article(fold(x)) for x in lx.raw.get("ambiguous_names") or []}
                 risky = any(_strip_article(fold(n)) in ambiguous for ns in e.names.values() for n in ns)
                 for lang, adjs in own_adjs.items():
                     for a in adjs:
-                        sufs = lexicon(lang).adjective_suffixes if lang in ("ar",) else [""]
-                        for s in sufs:
+                        for form in _inflections(a, lang):
                             # المالي is Malian in "نظيره المالي" but "financial" elsewhere
-                            self.add(fold(a) + s, "adj", e.id, 0, lang, title_only=risky and fold(a) in derived)
+                            self.add(form, "adj", e.id, 0, lang, title_only=risky and fold(a) in derived)
         cs = concepts()
         for slug, c in cs.posts.items():
             if c.iri in cs.broader:
@@ -245,10 +250,8 @@ class Gazetteer:
         out: set[str] = set()
         for e in self.kb.by_kind.get("country", {}).values():
             for lang, adjs in (e.get("adjectives") or {}).items():
-                sufs = lexicon(lang).adjective_suffixes if lang == "ar" else [""]
                 for a in adjs or []:
-                    for s in sufs:
-                        out.add(_strip_article(fold(a) + s))
+                    out.update(_strip_article(f) for f in _inflections(a, lang))
         return out
 
     # -- matching -------------------------------------------------------------------------------

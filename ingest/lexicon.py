@@ -88,6 +88,11 @@ class Lexicon:
     light_verbs: set[str] = field(default_factory=set)
     title_words: set[str] = field(default_factory=set)
     calendar_words: set[str] = field(default_factory=set)
+    ambiguous_names: set[str] = field(default_factory=set)  # folded
+    org_heads: set[str] = field(default_factory=set)
+    org_connectors: set[str] = field(default_factory=set)
+    org_words: set[str] = field(default_factory=set)
+    event_window: int = 14
     name_start_blocked: tuple[str, ...] = ()
     default_rank_system: str | None = None
     capitalized_names: bool = False
@@ -154,6 +159,11 @@ def lexicon(lang: str) -> Lexicon:
         title_modifiers=_light(data.get("title_modifiers")),
         light_verbs=_light(data.get("light_verbs")),
         title_words=_light(data.get("title_words")),
+        ambiguous_names=set(_folded(data.get("ambiguous_names"))),
+        org_heads=_light(data.get("org_heads")),
+        org_connectors=_light(data.get("org_connectors")),
+        org_words=_light(data.get("org_words")),
+        event_window=int(data.get("event_window", 14)),
         calendar_words=_light(list((data.get("months") or {}).keys()) + list((data.get("weekdays") or {}).keys())),
         name_start_blocked=tuple(lightfold(x) for x in data.get("name_start_blocked") or []),
         default_rank_system=data.get("default_rank_system"),

@@ -29,8 +29,7 @@ def _grounding(it: Item) -> bool:
 
 
 def find_organizations(items: list[Item], lex: Lexicon) -> list[OrgSpan]:
-    heads = {lightfold(h) for h in lex.raw.get("org_heads") or []}
-    connectors = {lightfold(c) for c in lex.raw.get("org_connectors") or []}
+    heads, connectors = lex.org_heads, lex.org_connectors
     out: list[OrgSpan] = []
     n = len(items)
     i = 0
@@ -95,8 +94,7 @@ def find_organizations(items: list[Item], lex: Lexicon) -> list[OrgSpan]:
 
 def _capitalized_orgs(items: list[Item], lex: Lexicon, used: set[int]) -> list[OrgSpan]:
     """English: a run of capitalized words with an organization word in it (Central Bank of Iraq)."""
-    words = {lightfold(w) for w in lex.raw.get("org_words") or []}
-    connectors = {lightfold(c) for c in lex.raw.get("org_connectors") or []}
+    words, connectors = lex.org_words, lex.org_connectors
     out = []
     n = len(items)
     k = 0

@@ -151,7 +151,7 @@ def parse_chain(items: list[Item], i: int, lex: Lexicon) -> Chain:
                 c.to = pk
                 j += 2
                 continue
-        if it.kind == "tok" and lightfold(it.text) in ("پاسدار",):
+        if it.kind == "tok" and it.cue("irgc"):  # سرتیپ پاسدار
             c.irgc = True
             j += 1
             continue
@@ -202,7 +202,7 @@ def name_token_ok(it: Item, lex: Lexicon) -> bool:
         return (it.text[:1].isupper() and t not in lex.stop) or t in lex.name_connectors
     if t in lex.stop or t in lex.verbs:
         return False
-    if any(k.startswith("trig:") or k in ("month", "weekday", "relday", "ordinal", "agrq", "made") for k in it.cues):
+    if any(k.startswith("trig:") or k in ("month", "weekday", "relday", "ordinal", "agrq") for k in it.cues):
         return False
     for pre in lex.prefixes:
         if pre and t.startswith(pre) and len(t) - len(pre) >= 2:
@@ -229,9 +229,7 @@ def _boundary_after(items: list[Item], k: int, lex: Lexicon) -> bool:
     if it.kind != "tok":
         return True
     t = lightfold(it.text)
-    if t in lex.stop or t in lex.verbs or any(c.startswith("trig:") for c in it.cues):
-        return True
-    return any(t.startswith(p) and t[len(p):] in lex.verbs for p in lex.prefixes if p)
+    return t in lex.stop or any(c.startswith("trig:") for c in it.cues) or _is_verb(it, lex)
 
 
 def read_name_right(items: list[Item], j: int, lex: Lexicon, quoted_only: bool = False,

@@ -78,7 +78,7 @@ def document_language(doc: Document) -> str:
 # --------------------------------------------------------------------------------------------------
 def _ambiguous_ok(hit_items: list[Item], i: int, lex: Lexicon) -> bool:
     """An ambiguous place name (آستانه 'threshold'/Astana) counts only beside another place."""
-    amb = {fold(x) for x in lex.raw.get("ambiguous_names") or []}
+    amb = lex.ambiguous_names
     it = hit_items[i]
     if it.fold not in amb and lightfold(it.text) not in amb:
         return True
@@ -259,7 +259,7 @@ def extract(doc: Document, kb: KB | None = None) -> Extraction:
         transfers(v, st)
         inspections(v, st)
         statements(v, st)
-    finish(st, views)
+    finish(st)
     facts = st.facts
 
     # 4. posts, ranks, nationality ----------------------------------------------------------------
@@ -682,10 +682,8 @@ def _agreement_supported(items: list[Item], i: int) -> bool:
         return True
     if any("trig:sign" in x.cues for x in items):
         return True
-    return any("trig:between" in x.cues and not _international(items, j)
-               for j, x in enumerate(items) if j >= i) and sum(
-        1 for x in items[i:] if x.kind in ("entity", "adj") and str(x.ref).startswith(("country:",))
-        or (x.kind == "entity" and str(x.ref).startswith("country:"))) >= 2
+    between = any("trig:between" in x.cues and not _international(items, j) for j, x in enumerate(items) if j >= i)
+    return between and sum(1 for x in items[i:] if x.kind == "entity" and str(x.ref).startswith("country:")) >= 2
 
 
 def _agreement_kind(items: list[Item], i: int, noun_kind: str) -> str:
