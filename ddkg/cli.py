@@ -142,5 +142,37 @@ def demo(out_dir) -> None:
     click.echo(f"html:  {page.resolve()}")
 
 
+
+@main.command(short_help="Serve the store as a SPARQL endpoint (read-only by default).")
+@click.option("--store", "store_dir", required=True, type=click.Path(file_okay=False), help="Store directory.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8890, show_default=True, type=click.IntRange(0, 65535), help="0: any free port.")
+@click.option("--timeout", default=30.0, show_default=True, type=click.FloatRange(0.1),
+              help="Seconds a query or write may run; past it the worker is killed (503).")
+@click.option("--max-results", default=100_000, show_default=True, type=click.IntRange(1),
+              help="More result rows/triples than this: 422, nothing sent.")
+@click.option("--max-request-bytes", default=64 << 20, show_default=True, type=click.IntRange(1),
+              help="Larger request bodies: 413.")
+@click.option("--write-token", envvar="DDKG_WRITE_TOKEN", show_envvar=True,
+              help="Allow SPARQL Update and graph store writes from requests sending 'Authorization: Bearer TOKEN'.")
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64), help="Query worker processes.")
+@click.option("--quiet", "-q", is_flag=True, help="No request log on stderr.")
+def serve(store_dir, host, port, timeout, max_results, max_request_bytes, write_token, workers, quiet) -> None:
+    """SPARQL 1.1 Protocol at /sparql and Graph Store Protocol at /data over the store.
+
+    Read-only unless --write-token is set. The default graph of a query is the union of all graphs.
+    Ctrl-C stops it.
+    """
+    from .graph.serve import ServeError
+    from .graph.serve import serve as run_server
+
+    try:
+        run_server(store_dir, host=host, port=port, timeout=timeout, max_results=max_results,
+                   max_request_bytes=max_request_bytes, write_token=write_token or None, workers=workers,
+                   quiet=quiet, echo=click.echo)
+    except ServeError as exc:
+        _fail(str(exc))
+
+
 if __name__ == "__main__":
     main()
