@@ -41,9 +41,22 @@ def build(paths, store_dir, strict, force, export_file, quiet) -> None:
     except StoreError as exc:
         _fail(str(exc))
 
+    from .ingest.readers import list_files
+
+    bar = None
+    if not quiet and sys.stderr.isatty():
+        bar = click.progressbar(length=len(list_files(paths)), label="ingesting", file=sys.stderr,
+                                show_pos=True, item_show_func=lambda key: key and Path(key.split("#")[0]).name)
+        bar.__enter__()
+    seen: set[str] = set()
+
     def progress(doc, status):
         if doc is None:
-            click.echo(f"skipped: {status}", err=True)
+            click.echo(f"\nskipped: {status}" if bar else f"skipped: {status}", err=True)
+        elif bar is not None:
+            if doc.source not in seen:  # one step per file (a JSONL file holds many documents)
+                seen.add(doc.source)
+                bar.update(1, doc.key)
         elif not quiet:
             click.echo(f"{status:>9}  {doc.key}", err=True)
 
@@ -51,6 +64,9 @@ def build(paths, store_dir, strict, force, export_file, quiet) -> None:
         report = run_build(paths, store, strict=strict, force=force, version=__version__, progress=progress)
     except BuildError as exc:
         _fail(str(exc))
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
     click.echo(report.summary())
     click.echo(f"store: {Path(store_dir).resolve()}")
     if export_file:
@@ -141,6 +157,103 @@ def demo(out_dir) -> None:
     click.echo(f"graph: {trig.resolve()}")
     click.echo(f"html:  {page.resolve()}")
 
+
+def _open_store(store_dir, read_only: bool = False):
+    from .graph.store import GraphStore, StoreError
+
+    try:
+        return GraphStore(store_dir, read_only=read_only)
+    except StoreError as exc:
+        _fail(str(exc))
+
+
+@main.command(short_help="Run SPARQL or a named query; print a table, CSV, TSV or JSON.")
+@click.argument("sparql", required=False)
+@click.option("--store", "store_dir", required=True, type=click.Path(file_okay=False, exists=True))
+@click.option("--file", "query_file", type=click.Path(exists=True, dir_okay=False), help="Read the query from a file.")
+@click.option("--name", "name", help="A named query from the library (see --list).")
+@click.option("--param", "-p", "params", multiple=True, metavar="KEY=VALUE",
+              help="Bind a named query's parameter: a name in any language or an IRI (repeatable).")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "tsv", "json", "xml", "turtle", "ntriples"]),
+              default="table", show_default=True, help="Output (turtle/ntriples for CONSTRUCT).")
+@click.option("--list", "list_", is_flag=True, help="List the named queries and their parameters.")
+def query(sparql, store_dir, query_file, name, params, fmt, list_) -> None:
+    """Run a SPARQL query (argument, --file or --name) over all graphs of the store.
+
+    \b
+    ddkg query --store st 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }'
+    ddkg query --store st --name who-met-whom --param person=Shoigu --format csv
+    """
+    from .graph.query import QueryError, format_results, library, named, run
+
+    if list_:
+        for q in library().values():
+            click.echo(f"{q.name:<26} {q.title}")
+            for p, h in q.params.items():
+                click.echo(f"{'':<28}--param {p}=...  {h}")
+        return
+    given = [x for x in (sparql, query_file, name) if x]
+    if len(given) != 1:
+        _fail("give exactly one of: a SPARQL argument, --file or --name")
+    values = {}
+    for kv in params:
+        k, sep, v = kv.partition("=")
+        if not sep:
+            _fail(f"--param {kv!r}: expected KEY=VALUE")
+        values[k.strip()] = v
+    try:
+        if name:
+            text = named(name, values)
+        else:
+            text = Path(query_file).read_text(encoding="utf-8") if query_file else sparql
+            if values:
+                from .graph.query import bind
+
+                text = bind(text, values)
+        store = _open_store(store_dir, read_only=True)
+        click.echo(format_results(run(store, text), fmt))
+    except QueryError as exc:
+        _fail(str(exc))
+    except (OSError, UnicodeDecodeError) as exc:
+        _fail(f"{query_file}: {exc}")
+
+
+@main.command(short_help="Counts: documents, languages, entities and facts by type.")
+@click.option("--store", "store_dir", required=True, type=click.Path(file_okay=False, exists=True))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def stats(store_dir, as_json) -> None:
+    """Counts by type, documents by language, facts per document."""
+    from .graph.stats import stats as compute
+
+    s = compute(_open_store(store_dir, read_only=True))
+    click.echo(json.dumps(s.as_dict(), ensure_ascii=False, indent=1) if as_json else s.text())
+
+
+@main.command(short_help="Remove documents (by file, folder or sha256) from the store.")
+@click.argument("sources", nargs=-1)
+@click.option("--store", "store_dir", required=True, type=click.Path(file_okay=False, exists=True))
+@click.option("--sha", "shas", multiple=True, help="A document's sha256 (repeatable).")
+@click.option("--missing", is_flag=True, help="Forget documents whose source file no longer exists.")
+def forget(sources, store_dir, shas, missing) -> None:
+    """Remove documents and what only they said: by source path (a file, a JSONL record FILE#ID or a whole
+    folder), by sha256, or every document whose file is gone (--missing)."""
+    import os
+
+    if not (sources or shas or missing):
+        _fail("name what to forget: source paths, --sha or --missing")
+    store = _open_store(store_dir)
+    targets = set(shas)
+    for src, sha_list in store.shas_by_source().items():
+        path = src.split("#", 1)[0]
+        for given in sources:
+            g = os.path.abspath(given)
+            if src == g or path == g or path.startswith(g.rstrip(os.sep) + os.sep):
+                targets.update(sha_list)
+        if missing and not os.path.exists(path):
+            targets.update(sha_list)
+    n = store.forget(sorted(targets))
+    store.flush()
+    click.echo(f"{n} document(s) forgotten; {len(store.documents())} remain")
 
 
 @main.command(short_help="Serve the store as a SPARQL endpoint (read-only by default).")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -18,13 +19,15 @@ from .store import GraphStore
 @dataclass
 class BuildReport:
     added: int = 0
+    replaced: int = 0  # added documents that replaced an earlier version of the same source
     unchanged: int = 0
     skipped: list[str] = field(default_factory=list)  # one line each: "<file>: <problem>"
     facts: Counter = field(default_factory=Counter)
     languages: Counter = field(default_factory=Counter)
 
     def summary(self) -> str:
-        parts = [f"{self.added} document(s) added", f"{self.unchanged} unchanged", f"{len(self.skipped)} skipped"]
+        parts = [f"{self.added} document(s) added", f"{self.replaced} replaced", f"{self.unchanged} unchanged",
+                 f"{len(self.skipped)} skipped"]
         facts = ", ".join(f"{k} {v}" for k, v in sorted(self.facts.items()))
         return "; ".join(parts) + (f"; facts: {facts}" if facts else "")
 
@@ -33,10 +36,21 @@ class BuildError(RuntimeError):
     """A file could not be processed and ``strict`` was asked for."""
 
 
+def locator(doc: Document) -> str:
+    """Where a document came from, independent of the working directory: absolute path, ``#record``."""
+    path = os.path.abspath(doc.source)
+    return f"{path}#{doc.record}" if doc.record else path
+
+
 def build(paths: Iterable[str | Path], store: GraphStore, *, strict: bool = False, force: bool = False,
           version: str = "0", progress: Callable[[Document | None, str], None] | None = None) -> BuildReport:
-    """Ingest ``paths`` (files or folders) into ``store``; unchanged documents are skipped."""
+    """Ingest ``paths`` (files or folders) into ``store``, one transaction per document.
+
+    Incremental: a document whose bytes are already stored is skipped; a changed document (same source,
+    new bytes) replaces the earlier version's named graph.
+    """
     report = BuildReport()
+    by_source = store.shas_by_source()
 
     def skip(msg: str) -> None:
         if strict:
@@ -50,6 +64,7 @@ def build(paths: Iterable[str | Path], store: GraphStore, *, strict: bool = Fals
 
     now = dt.datetime.now(dt.UTC)
     for doc in iter_documents(paths, on_error=on_error):
+        doc.key = locator(doc)
         if not force and store.document_sha(doc.sha256):
             report.unchanged += 1
             if progress:
@@ -60,12 +75,18 @@ def build(paths: Iterable[str | Path], store: GraphStore, *, strict: bool = Fals
         except UnsupportedLanguage as exc:
             skip(str(exc))
             continue
-        store.put_document(doc.sha256, extraction_quads(ex, version, now))
+        older = [sha for sha in by_source.get(doc.key, ()) if sha != doc.sha256]
+        store.put_document(doc.sha256, extraction_quads(ex, version, now), replaces=older)
+        by_source[doc.key] = [doc.sha256]
+        if older:
+            report.replaced += 1
         report.added += 1
         report.languages[ex.lang] += 1
         for f in ex.facts:
             report.facts[f.kind] += 1
         if progress:
             progress(doc, "added")
+    if report.replaced:
+        store.collect_garbage()  # what only the replaced versions said about entities
     store.flush()
     return report

@@ -5,8 +5,9 @@
 * Each document's named graph (named by the document IRI) holds what the document says: the entities it
   mentions (types, ``skos:altLabel`` per surface form), mentions with offsets, facts as nodes (Meeting,
   Visit, ArmsTransfer, Post ...) and, for every fact, its evidence sentence with offsets, rule and confidence.
-* The graph ``ENTITY_GRAPH`` holds what is known of the entities themselves: English labels and KB facts
-  (a city's country, a system's origin, a conference's series, posts from the KB with their terms).
+* The graph ``ENTITY_GRAPH`` holds what is known of the entities themselves: preferred labels (English where
+  known, else the original script) and KB facts (a city's country, a system's origin, a conference's series,
+  posts from the KB with their terms). A triple there is stored once however many documents lead to it.
 """
 
 from __future__ import annotations
@@ -136,8 +137,9 @@ class _Writer:
             for lab in sorted(labels.get(key, ())):
                 if lab:
                     self.add(node, NamedNode(SKOS + "altLabel"), Literal(lab, language=ex.lang))
-            if ent.pref and not ent.label_en:
-                self.add(node, NamedNode(SKOS + "prefLabel"), Literal(_clean(ent.pref[0]), language=ent.pref[1]))
+            if ent.pref and not ent.label_en:  # one copy in the entity graph, however many documents name it
+                pref = Literal(_clean(ent.pref[0]), language=ent.pref[1])
+                self.add(node, NamedNode(SKOS + "prefLabel"), pref, ENTITY_GRAPH)
         for i, m in enumerate(sorted(ex.mentions, key=lambda m: (m.start, m.end))):
             node = NamedNode(f"{self.doc.value}#m{m.start}-{m.end}-{i}")
             self.add(node, RDF_TYPE, d("Mention"))
@@ -349,8 +351,9 @@ def quads_to_dataset(quads: Iterable[Quad]):
             return rdflib.Literal(t.value, datatype=rdflib.URIRef(t.datatype.value))
         return None
 
+    default = getattr(ds, "default_graph", None) or ds.default_context  # rdflib >= 7.1 / 7.0
     for q in quads:
         g = q.graph_name
-        ctx = ds.default_context if isinstance(g, DefaultGraph) else ds.graph(rdflib.URIRef(g.value))
+        ctx = default if isinstance(g, DefaultGraph) else ds.graph(rdflib.URIRef(g.value))
         ctx.add((conv(q.subject), conv(q.predicate), conv(q.object)))
     return ds

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from .rdf import ONT, doc_iri
+from .rdf import ENTITY_GRAPH, ONT, doc_iri
 
 FORMATS = {
     "trig": ox.RdfFormat.TRIG,
@@ -35,6 +35,14 @@ class StoreError(RuntimeError):
 
 def _nt(term) -> str:
     return str(term)
+
+
+def _drop(sha256: str) -> str:
+    """SPARQL removing one document: its named graph, its record and its extraction activity."""
+    doc = doc_iri(sha256)
+    act = ox.NamedNode(doc.value + "#extraction")
+    return (f"DROP SILENT GRAPH {_nt(doc)} ; DELETE WHERE {{ {_nt(doc)} ?p ?o }} ; "
+            f"DELETE WHERE {{ {_nt(act)} ?p ?o }}")
 
 
 class GraphStore:
@@ -59,10 +67,9 @@ class GraphStore:
         q = f'ASK {{ {_nt(doc_iri(sha256))} <{ONT}sha256> "{sha256}" }}'
         return bool(self.store.query(q))
 
-    def put_document(self, sha256: str, quads: Iterable[ox.Quad]) -> None:
-        """Replace everything one document contributed, in a single transaction."""
-        doc = doc_iri(sha256)
-        act = ox.NamedNode(doc.value + "#extraction")
+    def put_document(self, sha256: str, quads: Iterable[ox.Quad], replaces: Iterable[str] = ()) -> None:
+        """Write one document in a single transaction: what it contributed before (same bytes) and the
+        documents it ``replaces`` (earlier versions of the same source, by sha256) are removed first."""
         default, named = [], []
         for q in quads:
             triple = f"{_nt(q.subject)} {_nt(q.predicate)} {_nt(q.object)} ."
@@ -70,31 +77,76 @@ class GraphStore:
                 default.append(triple)
             else:
                 named.append(f"GRAPH {_nt(q.graph_name)} {{ {triple} }}")
-        update = (
-            f"DROP SILENT GRAPH {_nt(doc)} ;\n"
-            f"DELETE WHERE {{ {_nt(doc)} ?p ?o }} ;\n"
-            f"DELETE WHERE {{ {_nt(act)} ?p ?o }} ;\n"
-            "INSERT DATA {\n" + "\n".join(default) + "\n" + "\n".join(named) + "\n}"
-        )
+        drops = [_drop(sha) for sha in dict.fromkeys([sha256, *replaces])]
+        update = " ;\n".join(drops) + " ;\nINSERT DATA {\n" + "\n".join(default) + "\n" + "\n".join(named) + "\n}"
         self.store.update(update)
 
-    def forget_document(self, sha256: str) -> None:
-        doc = doc_iri(sha256)
-        act = ox.NamedNode(doc.value + "#extraction")
-        self.store.update(f"DROP SILENT GRAPH {_nt(doc)} ; DELETE WHERE {{ {_nt(doc)} ?p ?o }} ;"
-                          f" DELETE WHERE {{ {_nt(act)} ?p ?o }}")
+    def forget(self, shas: Iterable[str]) -> int:
+        """Remove documents (their named graphs and records) in one transaction, then what only they
+        said about entities. Returns how many were in the store."""
+        present = [sha for sha in dict.fromkeys(shas) if self.document_sha(sha)]
+        if present:
+            self.store.update(" ;\n".join(_drop(sha) for sha in present))
+            self.collect_garbage()
+        return len(present)
+
+    def collect_garbage(self) -> int:
+        """Drop entity descriptions (labels, KB facts) no remaining document reaches. Returns triples removed."""
+        live: set = set()
+        for q in self.store:
+            if q.graph_name != ENTITY_GRAPH and not isinstance(q.graph_name, ox.DefaultGraph):
+                live.add(q.subject)
+                if not isinstance(q.object, ox.Literal):
+                    live.add(q.object)
+        described: dict = {}
+        for q in self.store.quads_for_pattern(None, None, None, ENTITY_GRAPH):
+            described.setdefault(q.subject, []).append(q)
+        reach, todo = set(), [n for n in described if n in live]
+        while todo:  # what the entity graph says of live nodes, and of the nodes that says it about
+            n = todo.pop()
+            if n in reach:
+                continue
+            reach.add(n)
+            todo.extend(q.object for q in described.get(n, ()) if q.object in described and q.object not in reach)
+        dead = [q for n, qs in described.items() if n not in reach for q in qs]
+        if dead:
+            body = "\n".join(f"{_nt(q.subject)} {_nt(q.predicate)} {_nt(q.object)} ." for q in dead)
+            self.store.update(f"DELETE DATA {{ GRAPH {_nt(ENTITY_GRAPH)} {{ {body} }} }}")
+        return len(dead)
 
     def documents(self) -> list[tuple[str, str, str]]:
         """(document IRI, sha256, source) of every document in the store."""
         q = (f"SELECT ?d ?sha ?src WHERE {{ ?d a <{ONT}Document> ; <{ONT}sha256> ?sha . "
-             f"OPTIONAL {{ ?d <{ONT}sourceFile> ?src }} }} ORDER BY ?src")
+             f"OPTIONAL {{ ?d <{ONT}sourceFile> ?src }} }} ORDER BY ?src ?sha")
         return [(r["d"].value, r["sha"].value, r["src"].value if r["src"] else "") for r in self.store.query(q)]
+
+    def shas_by_source(self) -> dict[str, list[str]]:
+        """Source locator (absolute path, ``#record`` for JSONL/feeds) -> sha256 of the documents read from it."""
+        out: dict[str, list[str]] = {}
+        for _, sha, src in self.documents():
+            out.setdefault(src, []).append(sha)
+        return out
+
+    def rdflib(self, copy: bool = False):
+        """The dataset through rdflib's API: live over this store (oxrdflib) or, with ``copy``, an rdflib
+        in-memory ``Dataset`` holding a copy (for small jobs)."""
+        import rdflib
+
+        if copy:
+            from .rdf import quads_to_dataset
+
+            return quads_to_dataset(iter(self.store))
+        from oxrdflib import OxigraphStore
+
+        return rdflib.Dataset(store=OxigraphStore(store=self.store), default_union=True)
 
     def __len__(self) -> int:
         return len(self.store)
 
-    def query(self, sparql: str):
-        return self.store.query(sparql)
+    def query(self, sparql: str, **kwargs):
+        """SPARQL over the store (pyoxigraph keyword arguments pass through: ``substitutions``,
+        ``use_default_graph_as_union`` ...)."""
+        return self.store.query(sparql, **kwargs)
 
     def flush(self) -> None:
         if self.path is not None:

@@ -548,6 +548,13 @@ def _expand(given: str | Path, recursive: bool) -> Iterator[tuple[Path, str]]:
         yield Path(full), full
 
 
+def list_files(paths: Iterable[str | Path] | str | Path, recursive: bool = True) -> list[str]:
+    """The files :func:`iter_documents` would read, in the same order (directories expanded)."""
+    if isinstance(paths, str | Path):
+        paths = [paths]
+    return [name for given in paths for _, name in _expand(given, recursive)]
+
+
 def iter_documents(paths: Iterable[str | Path] | str | Path, recursive: bool = True,
                    on_error: ErrorHandler | None = None) -> Iterator[Document]:
     """Documents from files and directories (directories expanded in sorted order, only

@@ -26,7 +26,7 @@ def test_build_is_incremental_and_export_formats(tmp_path, seeds_dir):
     assert first.returncode == 0, first.stderr
     assert "5 document(s) added" in first.stdout
     again = ddkg("build", seeds_dir, "--store", store, "-q")
-    assert "0 document(s) added; 5 unchanged" in again.stdout
+    assert "0 document(s) added; 0 replaced; 5 unchanged" in again.stdout
     for fmt, parse_as in (("trig", "trig"), ("nquads", "nquads")):
         out = tmp_path / f"g.{fmt}"
         res = ddkg("export", "--store", store, "--format", fmt, "--out", out)
