@@ -13,7 +13,9 @@ from . import __version__
 
 
 def _fail(msg: str) -> None:
-    click.echo(f"ddkg: {msg}", err=True)
+    from .graph.query import display_text
+
+    click.echo(f"ddkg: {display_text(' '.join(msg.split()))}", err=True)
     sys.exit(1)
 
 
@@ -30,14 +32,16 @@ def main() -> None:
 @click.option("--force", is_flag=True, help="Re-extract documents already in the store.")
 @click.option("--export", "export_file", type=click.Path(dir_okay=False), help="Also write the dataset (.trig/.nq).")
 @click.option("--quiet", "-q", is_flag=True, help="No per-file progress.")
-def build(paths, store_dir, strict, force, export_file, quiet) -> None:
+@click.option("--wait", "wait", default=0.0, show_default=True, metavar="SECONDS",
+              help="If another process is writing the store, wait this long for it.")
+def build(paths, store_dir, strict, force, export_file, quiet, wait) -> None:
     """Ingest files and folders (.txt .html .jsonl feeds) into the store."""
     from .graph.build import BuildError
     from .graph.build import build as run_build
     from .graph.store import GraphStore, StoreError
 
     try:
-        store = GraphStore(store_dir)
+        store = GraphStore(store_dir, wait=wait)
     except StoreError as exc:
         _fail(str(exc))
 
@@ -50,15 +54,18 @@ def build(paths, store_dir, strict, force, export_file, quiet) -> None:
         bar.__enter__()
     seen: set[str] = set()
 
+    from .graph.query import display_text
+
     def progress(doc, status):
         if doc is None:
+            status = display_text(status)
             click.echo(f"\nskipped: {status}" if bar else f"skipped: {status}", err=True)
         elif bar is not None:
             if doc.source not in seen:  # one step per file (a JSONL file holds many documents)
                 seen.add(doc.source)
-                bar.update(1, doc.key)
+                bar.update(1, display_text(doc.key))
         elif not quiet:
-            click.echo(f"{status:>9}  {doc.key}", err=True)
+            click.echo(f"{status:>9}  {display_text(doc.key)}", err=True)
 
     try:
         report = run_build(paths, store, strict=strict, force=force, version=__version__, progress=progress)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -29,7 +30,16 @@ class BuildReport:
         parts = [f"{self.added} document(s) added", f"{self.replaced} replaced", f"{self.unchanged} unchanged",
                  f"{len(self.skipped)} skipped"]
         facts = ", ".join(f"{k} {v}" for k, v in sorted(self.facts.items()))
-        return "; ".join(parts) + (f"; facts: {facts}" if facts else "")
+        why = ", ".join(f"{r} {n}" for r, n in self.skip_reasons().most_common())
+        return "; ".join(parts) + (f" ({why})" if why else "") + (f"; facts: {facts}" if facts else "")
+
+    def skip_reasons(self) -> Counter:
+        """How many files or records were skipped for each kind of problem."""
+        out: Counter = Counter()
+        for msg in self.skipped:
+            problem = msg.split(": ", 1)[-1]
+            out[re.sub(r"\s*\(.*\)$", "", problem)] += 1
+        return out
 
 
 class BuildError(RuntimeError):

@@ -126,11 +126,18 @@ def _shorten(iri: str) -> str:
     return iri
 
 
+def display_text(text: str) -> str:
+    """Text safe to print on a terminal: control and bidi-override characters shown as ``\\uXXXX`` (they could
+    otherwise reorder or hide what is printed); the joiners Persian needs (ZWNJ, ZWJ) are kept."""
+    return "".join(f"\\u{ord(c):04x}" if unicodedata.category(c) in ("Cc", "Cf") and c not in "\u200c\u200d\t\n"
+                   else c for c in text)
+
+
 def _cell(term, width: int) -> str:
     if term is None:
         return ""
     text = _shorten(term.value) if isinstance(term, ox.NamedNode) else term.value
-    text = " ".join(text.split())
+    text = display_text(" ".join(text.split()))
     return text if len(text) <= width else text[: width - 1] + "…"
 
 

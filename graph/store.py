@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import time
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -48,18 +49,30 @@ def _drop(sha256: str) -> str:
 class GraphStore:
     """A dataset on disk (``path``) or in memory (``path=None``)."""
 
-    def __init__(self, path: str | os.PathLike | None = None, read_only: bool = False):
+    def __init__(self, path: str | os.PathLike | None = None, read_only: bool = False, wait: float = 0):
+        """Open (or create) the store. One process at a time may write a store directory: opening it for
+        writing while another holds it waits up to ``wait`` seconds, then raises :class:`StoreError`."""
         self.path = Path(path) if path is not None else None
-        try:
-            if self.path is None:
-                self.store = ox.Store()
-            elif read_only:
-                self.store = ox.Store.read_only(str(self.path))
-            else:
-                self.path.mkdir(parents=True, exist_ok=True)
-                self.store = ox.Store(str(self.path))
-        except OSError as exc:
-            raise StoreError(f"{self.path}: cannot open the store ({exc})") from None
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                if self.path is None:
+                    self.store = ox.Store()
+                elif read_only:
+                    self.store = ox.Store.read_only(str(self.path))
+                else:
+                    self.path.mkdir(parents=True, exist_ok=True)
+                    self.store = ox.Store(str(self.path))
+                return
+            except OSError as exc:
+                locked = "lock" in str(exc).lower()
+                if locked and time.monotonic() < deadline:
+                    time.sleep(0.25)
+                    continue
+                if locked:
+                    raise StoreError(f"{self.path}: the store is in use by another process (a running ddkg build?); "
+                                     "wait for it to finish, or pass --wait SECONDS") from None
+                raise StoreError(f"{self.path}: cannot open the store ({' '.join(str(exc).split())})") from None
 
     # -- documents ------------------------------------------------------------------------------
     def document_sha(self, sha256: str) -> bool:

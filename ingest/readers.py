@@ -323,6 +323,9 @@ def _html_lang(page: str) -> str | None:
     return _lang_code(m.group(1)) if m else None
 
 
+MIN_HTML_BODY = 30  # characters (spaces aside): less is a menu or a caption, not an article
+
+
 def _read_html(name: str, data: bytes) -> Iterator[Item]:
     import trafilatura
 
@@ -331,7 +334,7 @@ def _read_html(name: str, data: bytes) -> Iterator[Item]:
         yield from _read_feed(name, data)
         return
     body = trafilatura.extract(page, include_comments=False, include_tables=False, favor_precision=True)
-    if not body or not body.strip():
+    if not body or len("".join(body.split())) < MIN_HTML_BODY:
         raise ReadError(name, "no article text found")
     md = None
     try:
@@ -503,9 +506,27 @@ def _read_feed(name: str, data: bytes) -> Iterator[Item]:
                        url=entry.get("link") or None, meta=meta)
 
 
+MAX_ARTICLE_BYTES = 16 * 2**20  # one .txt/.html article; a larger file is not an article
+MAX_FEED_BYTES = 2 * 2**30  # a JSONL file or feed (read whole)
+MAX_TEXT_CHARS = 1_000_000  # one article's text, whatever the format
+
+
+def _too_large(name: str, size: int, limit: int, what: str) -> ReadError:
+    return ReadError(name, f"file too large {what} ({size / 2**20:.1f} MB; limit {limit / 2**20:.0f} MB)")
+
+
 def _iter_file(path: Path, name: str) -> Iterator[Item]:
-    data = _read_bytes(path, name)
     kind = _kind(path)
+    limit, what = (MAX_FEED_BYTES, "to read") if kind in ("jsonl", "feed") else (MAX_ARTICLE_BYTES, "for one article")
+    try:
+        size = path.stat().st_size
+    except OSError:
+        size = 0  # _read_bytes reports why
+    if size > limit:
+        raise _too_large(name, size, limit, what)
+    data = _read_bytes(path, name)
+    if len(data) > limit:  # after decompression
+        raise _too_large(name, len(data), limit, what)
     if kind == "text":
         yield from _read_text(name, data)
     elif kind == "html":
@@ -566,6 +587,9 @@ def iter_documents(paths: Iterable[str | Path] | str | Path, recursive: bool = T
         for path, name in _expand(given, recursive):
             try:
                 for item in _iter_file(path, name):
+                    if isinstance(item, Document) and len(item.text) > MAX_TEXT_CHARS:
+                        item = ReadError(item.key, f"article text too long ({len(item.text):,} characters; "
+                                                   f"limit {MAX_TEXT_CHARS:,})")
                     if isinstance(item, ReadError):
                         if on_error is None:
                             raise item
