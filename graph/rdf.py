@@ -351,7 +351,7 @@ def quads_to_dataset(quads: Iterable[Quad]):
             return rdflib.Literal(t.value, datatype=rdflib.URIRef(t.datatype.value))
         return None
 
-    default = getattr(ds, "default_graph", None) or ds.default_context  # rdflib >= 7.1 / 7.0
+    default = ds.default_graph if hasattr(type(ds), "default_graph") else ds.default_context  # rdflib 7.1+ / 7.0
     for q in quads:
         g = q.graph_name
         ctx = default if isinstance(g, DefaultGraph) else ds.graph(rdflib.URIRef(g.value))
