@@ -353,9 +353,24 @@ def _read_html(name: str, data: bytes) -> Iterator[Item]:
 _JSON_RESERVED = frozenset({"text", "id", "lang", "title", "date", "url"})
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _no_surrogates(value: Any) -> Any:
+    """JSON may escape a lone UTF-16 surrogate (``"\\ud800"``): not a character, unencodable; U+FFFD instead."""
+    if isinstance(value, str):
+        return _LONE_SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {_no_surrogates(k): _no_surrogates(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_no_surrogates(v) for v in value]
+    return value
+
+
 def _record(name: str, obj: Any, line: int, record_default: str) -> Item:
     if not isinstance(obj, dict):
         return ReadError(name, "line is not a JSON object", line=line)
+    obj = _no_surrogates(obj)
     text = obj.get("text")
     if not isinstance(text, str):
         return ReadError(name, 'record has no "text"', line=line)

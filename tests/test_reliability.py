@@ -67,7 +67,7 @@ def test_hostile_articles_stay_data(tmp_path):
     before = set(os.listdir(tmp_path))
     res = ddkg("build", DATA / "hostile", "--store", store, "--export", trig, cwd=work)
     assert res.returncode == 0, res.stderr
-    assert "6 document(s) added" in res.stdout
+    assert "7 document(s) added" in res.stdout
     # path traversal in record ids names nothing on disk; bidi controls are shown escaped, not obeyed
     assert not Path("/tmp/ddkg-pwned").exists() and not (tmp_path / "ddkg-pwned").exists()
     assert set(os.listdir(tmp_path)) - before == {"st", "out"} and os.listdir(work) == []
