@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -18,8 +20,21 @@ def _listing(*dirs: Path) -> set[str]:
     return {str(p) for d in dirs for p in d.iterdir()}
 
 
-def _run(name: str, env: dict[str, str], monkeypatch) -> list[dict]:
+def _kernel(home: Path, monkeypatch) -> None:
+    """A ``python3`` kernel running this interpreter (ahead of any user-level kernelspec), IPython's files in
+    ``home``."""
+    spec = home / "jupyter" / "kernels" / "python3"
+    spec.mkdir(parents=True)
+    (spec / "kernel.json").write_text(json.dumps({
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "Python 3 (ddkg tests)", "language": "python"}), encoding="utf-8")
+    monkeypatch.setenv("JUPYTER_PATH", str(home / "jupyter"))
+    monkeypatch.setenv("IPYTHONDIR", str(home / "ipython"))
+
+
+def _run(name: str, env: dict[str, str], monkeypatch, home: Path) -> list[dict]:
     """Execute a notebook from the notebooks folder; returns the outputs of its code cells, in order."""
+    _kernel(home, monkeypatch)
     for k, v in env.items():
         monkeypatch.setenv(k, v)
     monkeypatch.setenv("MPLBACKEND", "module://matplotlib_inline.backend_inline")
@@ -53,7 +68,7 @@ def test_notebooks_are_stored_without_outputs(name):
 
 
 def test_quickstart_runs_top_to_bottom(tmp_path, monkeypatch):
-    outs = _run("quickstart.ipynb", {"DDKG_WORKDIR": str(tmp_path)}, monkeypatch)
+    outs = _run("quickstart.ipynb", {"DDKG_WORKDIR": str(tmp_path / "work")}, monkeypatch, tmp_path)
     text = _text(outs)
     assert "5 document(s) added" in text
     for name in ("شويغو", "شویگو", "Shoigu"):
@@ -61,11 +76,12 @@ def test_quickstart_runs_top_to_bottom(tmp_path, monkeypatch):
     assert any("image/png" in o.get("data", {}) for o in outs)  # the heatmap
     views = [o["data"]["text/html"] for o in outs if "<iframe srcdoc=" in o.get("data", {}).get("text/html", "")]
     assert len(views) == 2
-    assert (tmp_path / "store").is_dir()
+    assert (tmp_path / "work" / "store").is_dir()
 
 
 def test_analysis_runs_top_to_bottom(tmp_path, monkeypatch):
-    outs = _run("analysis.ipynb", {"DDKG_WORKDIR": str(tmp_path), "DDKG_ARTICLES": "4"}, monkeypatch)
+    outs = _run("analysis.ipynb", {"DDKG_WORKDIR": str(tmp_path / "work"), "DDKG_ARTICLES": "4"}, monkeypatch,
+                tmp_path)
     text = _text(outs)
     if (SHARED / "corpora" / "news").is_dir():
         assert "ar/defense_ar.jsonl: 4 articles" in text and "en/defense_en.jsonl: 4 articles" in text
@@ -79,7 +95,8 @@ def test_analysis_runs_top_to_bottom(tmp_path, monkeypatch):
 def test_analysis_falls_back_to_the_bundled_examples(tmp_path, monkeypatch):
     empty = tmp_path / "no-shared"
     empty.mkdir()
-    outs = _run("analysis.ipynb", {"DDKG_WORKDIR": str(tmp_path / "work"), "DDKG_SHARED": str(empty)}, monkeypatch)
+    outs = _run("analysis.ipynb", {"DDKG_WORKDIR": str(tmp_path / "work"), "DDKG_SHARED": str(empty)}, monkeypatch,
+                tmp_path)
     text = _text(outs)
     assert "falling back to the five bundled example articles" in text
     assert "the SIPRI table is absent" in text
