@@ -52,13 +52,13 @@ def dated(tmp_path_factory):
 
 
 # -- the package surface ------------------------------------------------------------------------------------
-def test_every_api_name_is_importable_from_ddkg_without_loading_pandas_for_the_cli():
+def test_every_api_name_is_importable_from_ddkg_and_import_ddkg_stays_light():
     assert sorted(ddkg.API) == sorted(api.__all__)
     for name in api.__all__:
         assert getattr(ddkg, name) is getattr(api, name)
     with pytest.raises(AttributeError, match="no_such_name"):
         ddkg.no_such_name  # noqa: B018
-    code = "import sys, ddkg, ddkg.cli; print(sorted(m for m in ('pandas', 'matplotlib') if m in sys.modules))"
+    code = "import sys, ddkg; print(sorted(m for m in ('pandas', 'matplotlib') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 
