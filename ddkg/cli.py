@@ -34,7 +34,9 @@ def main() -> None:
 @click.option("--quiet", "-q", is_flag=True, help="No per-file progress.")
 @click.option("--wait", "wait", default=0.0, show_default=True, metavar="SECONDS",
               help="If another process is writing the store, wait this long for it.")
-def build(paths, store_dir, strict, force, export_file, quiet, wait) -> None:
+@click.option("--jobs", "-j", default=1, show_default=True, type=click.IntRange(0),
+              help="Extraction processes (0: one per CPU); the store content is the same for any number.")
+def build(paths, store_dir, strict, force, export_file, quiet, wait, jobs=1) -> None:
     """Ingest files and folders (.txt .html .jsonl feeds) into the store."""
     from .graph.build import BuildError
     from .graph.build import build as run_build
@@ -68,7 +70,12 @@ def build(paths, store_dir, strict, force, export_file, quiet, wait) -> None:
             click.echo(f"{status:>9}  {display_text(doc.key)}", err=True)
 
     try:
-        report = run_build(paths, store, strict=strict, force=force, version=__version__, progress=progress)
+        if jobs == 0:
+            from .graph.parallel import cpu_count
+
+            jobs = cpu_count()
+        report = run_build(paths, store, strict=strict, force=force, version=__version__, progress=progress,
+                           jobs=jobs)
     except BuildError as exc:
         _fail(str(exc))
     finally:

@@ -6,13 +6,18 @@ import datetime as dt
 import os
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import pyoxigraph as ox
 
 from ..ingest.documents import Document, ReadError
 from ..ingest.pipeline import UnsupportedLanguage, extract
 from ..ingest.readers import iter_documents
+from . import parallel
+from .parallel import Extracted
 from .rdf import extraction_quads
 from .store import GraphStore
 
@@ -52,15 +57,38 @@ def locator(doc: Document) -> str:
     return f"{path}#{doc.record}" if doc.record else path
 
 
+def _stream(paths: Iterable[str | Path]) -> Iterator[Document | ReadError]:
+    """Documents (keyed by :func:`locator`) and read errors, in the order they are met."""
+    errors: list[ReadError] = []
+    for doc in iter_documents(paths, on_error=errors.append):
+        yield from errors
+        errors.clear()
+        doc.key = locator(doc)
+        yield doc
+    yield from errors
+
+
+def _extract_here(doc: Document, version: str, now: dt.datetime) -> Extracted:
+    try:
+        ex = extract(doc)
+    except UnsupportedLanguage as exc:
+        return Extracted(error=str(exc))
+    return Extracted(lang=ex.lang, facts=[f.kind for f in ex.facts], quads=extraction_quads(ex, version, now))
+
+
 def build(paths: Iterable[str | Path], store: GraphStore, *, strict: bool = False, force: bool = False,
-          version: str = "0", progress: Callable[[Document | None, str], None] | None = None) -> BuildReport:
+          version: str = "0", progress: Callable[[Document | None, str], None] | None = None, jobs: int = 1,
+          now: dt.datetime | None = None) -> BuildReport:
     """Ingest ``paths`` (files or folders) into ``store``, one transaction per document.
 
     Incremental: a document whose bytes are already stored is skipped; a changed document (same source,
-    new bytes) replaces the earlier version's named graph.
+    new bytes) replaces the earlier version's named graph. ``jobs`` > 1 extracts in that many worker
+    processes; documents are still written in input order, so the store content does not depend on ``jobs``.
+    ``now`` is the extraction time recorded (prov:endedAtTime); default: the current time.
     """
     report = BuildReport()
     by_source = store.shas_by_source()
+    now = now or dt.datetime.now(dt.UTC)
 
     def skip(msg: str) -> None:
         if strict:
@@ -69,34 +97,50 @@ def build(paths: Iterable[str | Path], store: GraphStore, *, strict: bool = Fals
         if progress:
             progress(None, msg)
 
-    def on_error(err: ReadError) -> None:
-        skip(str(err))
+    def wanted(item: Document | ReadError) -> bool:
+        return isinstance(item, Document) and (force or not store.document_sha(item.sha256))
 
-    now = dt.datetime.now(dt.UTC)
-    for doc in iter_documents(paths, on_error=on_error):
-        doc.key = locator(doc)
-        if not force and store.document_sha(doc.sha256):
-            report.unchanged += 1
-            if progress:
-                progress(doc, "unchanged")
-            continue
-        try:
-            ex = extract(doc)
-        except UnsupportedLanguage as exc:
-            skip(str(exc))
-            continue
-        older = [sha for sha in by_source.get(doc.key, ()) if sha != doc.sha256]
-        store.put_document(doc.sha256, extraction_quads(ex, version, now), replaces=older)
-        by_source[doc.key] = [doc.sha256]
-        if older:
-            report.replaced += 1
-        report.added += 1
-        report.languages[ex.lang] += 1
-        for f in ex.facts:
-            report.facts[f.kind] += 1
-        if progress:
-            progress(doc, "added")
+    items = _stream(paths)
+    if jobs > 1:
+        results = parallel.ordered(items, jobs, version, now, wanted)
+    else:
+        results = ((it, _extract_here(it, version, now) if wanted(it) else None) for it in items)
+    try:
+        for item, res in results:
+            if isinstance(item, ReadError):
+                skip(str(item))
+            elif res is None or (not force and store.document_sha(item.sha256)):  # stored, maybe earlier this run
+                report.unchanged += 1
+                if progress:
+                    progress(item, "unchanged")
+            elif res.error:
+                skip(res.error)
+            else:
+                write(store, item.key, item.sha256, res, by_source, report)
+                if progress:
+                    progress(item, "added")
+    except BrokenProcessPool as exc:
+        raise BuildError(f"an extraction worker process died ({exc}); out of memory? try fewer --jobs") from None
+    finish(store, report)
+    return report
+
+
+def write(store: GraphStore, key: str, sha256: str, res: Extracted, by_source: dict[str, list[str]],
+          report: BuildReport) -> None:
+    """Store one extracted document in one transaction, replacing earlier versions of the same source."""
+    older = [sha for sha in by_source.get(key, ()) if sha != sha256]
+    quads = res.quads if res.quads is not None else ox.parse(res.nquads, format=parallel.NQUADS)
+    store.put_document(sha256, quads, replaces=older)
+    by_source[key] = [sha256]
+    if older:
+        report.replaced += 1
+    report.added += 1
+    report.languages[res.lang] += 1
+    for kind in res.facts:
+        report.facts[kind] += 1
+
+
+def finish(store: GraphStore, report: BuildReport) -> None:
     if report.replaced:
         store.collect_garbage()  # what only the replaced versions said about entities
     store.flush()
-    return report

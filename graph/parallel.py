@@ -1,0 +1,86 @@
+"""Extraction in worker processes for ``ddkg build --jobs N``, results handed back in input order.
+
+Each worker (``spawn``: a fresh interpreter, no inherited store handles or threads) loads the pipelines once and
+turns documents into N-Quads; the parent writes them in the order the documents were read. Extraction depends on
+nothing but the document (entity identity comes from KB ids and name keys, never from the store), so the store
+ends up with the same content whatever the number of workers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+import pyoxigraph as ox
+
+from ..ingest.documents import Document
+
+NQUADS = ox.RdfFormat.N_QUADS
+T = TypeVar("T")
+
+
+@dataclass
+class Extracted:
+    """What one document yields, ready to store: N-Quads from a worker (``quads`` when extracted in this process),
+    or ``error`` (the language is not handled)."""
+
+    nquads: bytes = b""
+    lang: str = ""
+    facts: list[str] = field(default_factory=list)  # fact kinds, one per fact
+    error: str | None = None
+    quads: list[ox.Quad] | None = None
+
+
+def extract_one(doc: Document, version: str, now: dt.datetime) -> Extracted:
+    """Extract one document and serialize its quads (what a worker runs)."""
+    from ..ingest.pipeline import UnsupportedLanguage, extract
+    from .rdf import extraction_quads
+
+    try:
+        ex = extract(doc)
+    except UnsupportedLanguage as exc:
+        return Extracted(error=str(exc))
+    data = ox.serialize(extraction_quads(ex, version, now), format=NQUADS)
+    return Extracted(data, ex.lang, [f.kind for f in ex.facts])
+
+
+def _warm() -> None:
+    from ..ingest.kb import load_kb
+
+    load_kb()
+
+
+def cpu_count() -> int:
+    """CPUs this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def ordered(items: Iterable[T], jobs: int, version: str, now: dt.datetime, wanted: Callable[[T], bool],
+            window: int | None = None) -> Iterator[tuple[T, Extracted | None]]:
+    """``(item, extracted)`` for every item (documents, and whatever else the caller streams along), in input
+    order; ``None`` for items ``wanted`` declines, which are not sent to a worker. At most ``window`` items are in
+    flight, so memory stays flat on any input size."""
+    window = window or 4 * jobs
+    pending: deque[tuple[T, Future | None]] = deque()
+    ctx = multiprocessing.get_context("spawn")
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_warm)
+    try:
+        for item in items:
+            pending.append((item, pool.submit(extract_one, item, version, now) if wanted(item) else None))
+            while len(pending) > window or (pending and pending[0][1] is None):
+                head, fut = pending.popleft()
+                yield head, fut.result() if fut is not None else None
+        while pending:
+            head, fut = pending.popleft()
+            yield head, fut.result() if fut is not None else None
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
