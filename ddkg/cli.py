@@ -301,5 +301,69 @@ def serve(store_dir, host, port, timeout, max_results, max_request_bytes, write_
         _fail(str(exc))
 
 
+@main.command(short_help="Extract on a Dask cluster into N-Quads shards (first pass of a distributed build).")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
+              help="Folder for the shards, on storage the cluster's workers share.")
+@click.option("--scheduler", help="Address of a running Dask scheduler (tcp://host:8786) [default: a local cluster].")
+@click.option("--workers", default=0, show_default=True, type=click.IntRange(0),
+              help="Processes of the local cluster (0: one per CPU).")
+@click.option("--batch-size", default=100, show_default=True, type=click.IntRange(1),
+              help="Documents per task and per shard.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress.")
+def shard(paths, out_dir, scheduler, workers, batch_size, quiet) -> None:
+    """Extract files and folders on a Dask cluster: one N-Quads shard per batch of documents. Then write the
+    shards into a store with `ddkg merge` (the result equals `ddkg build` of the same input). Running it again
+    with the same inputs redoes only missing batches."""
+    from .graph.distributed import ShardError
+    from .graph.distributed import shard as run_shard
+
+    def progress(done, total):
+        if not quiet:
+            click.echo(f"batches done: {done}/{total}+", err=True)
+
+    try:
+        m = run_shard(paths, out_dir, scheduler=scheduler, workers=workers or None, batch_size=batch_size,
+                      version=__version__, progress=progress)
+    except ShardError as exc:
+        _fail(str(exc))
+    click.echo(f"{m['documents']} document(s) in {m['batches']} shard(s), {len(m['errors'])} unreadable: "
+               f"{Path(out_dir).resolve()}")
+
+
+@main.command(short_help="Write shards from `ddkg shard` into a store (second pass).")
+@click.argument("shard_dir", type=click.Path(file_okay=False, exists=True))
+@click.option("--store", "store_dir", required=True, type=click.Path(file_okay=False), help="Store directory.")
+@click.option("--strict", is_flag=True, help="Stop at the first document that could not be read or extracted.")
+@click.option("--force", is_flag=True, help="Rewrite documents already in the store.")
+@click.option("--export", "export_file", type=click.Path(dir_okay=False), help="Also write the dataset (.trig/.nq).")
+@click.option("--quiet", "-q", is_flag=True, help="No per-document progress.")
+def merge(shard_dir, store_dir, strict, force, export_file, quiet) -> None:
+    """Write the shards of `ddkg shard` into the store in input order, as `ddkg build` would: documents already
+    stored are left alone, a changed source replaces its earlier version."""
+    from .graph.build import BuildError
+    from .graph.distributed import ShardError
+    from .graph.distributed import merge as run_merge
+    from .graph.query import display_text
+
+    store = _open_store(store_dir)
+
+    def progress(doc, status):
+        if doc is None:
+            click.echo(f"skipped: {display_text(status)}", err=True)
+        elif not quiet:
+            click.echo(f"{status:>9}  {display_text(doc.key)}", err=True)
+
+    try:
+        report = run_merge(shard_dir, store, strict=strict, force=force, progress=progress)
+    except (BuildError, ShardError) as exc:
+        _fail(str(exc))
+    click.echo(report.summary())
+    click.echo(f"store: {Path(store_dir).resolve()}")
+    if export_file:
+        fmt = "nquads" if str(export_file).endswith((".nq", ".nquads")) else "trig"
+        click.echo(f"graph: {store.export(export_file, fmt).resolve()}")
+
+
 if __name__ == "__main__":
     main()
