@@ -365,5 +365,50 @@ def merge(shard_dir, store_dir, strict, force, export_file, quiet) -> None:
         click.echo(f"graph: {store.export(export_file, fmt).resolve()}")
 
 
+@main.command(short_help="Copy the store to a triple store server (SPARQL Graph Store Protocol).")
+@click.option("--store", "store_dir", required=True, type=click.Path(file_okay=False, exists=True))
+@click.option("--endpoint", required=True, metavar="URL",
+              help="The server's Graph Store endpoint: http://host:8890/data (ddkg serve), "
+                   "http://host:8890/sparql-graph-crud-auth (Virtuoso), http://host:3030/ds/data (Fuseki).")
+@click.option("--token", envvar="DDKG_WRITE_TOKEN", show_envvar=True, help="Sent as 'Authorization: Bearer TOKEN'.")
+@click.option("--user", envvar="DDKG_PUSH_USER", show_envvar=True, metavar="NAME:PASSWORD",
+              help="HTTP Basic or Digest credentials (the server's challenge decides).")
+@click.option("--records-graph", metavar="IRI",
+              help="Put the document records in this named graph instead of the server's default graph "
+                   "(for servers without a writable default graph, such as Virtuoso).")
+@click.option("--state", "state_file", type=click.Path(dir_okay=False),
+              help="Progress file for resuming [default: beside the store, one per endpoint].")
+@click.option("--fresh", is_flag=True, help="Ignore earlier progress: send every graph again.")
+@click.option("--retries", default=5, show_default=True, type=click.IntRange(0), help="Retries of a failed request.")
+@click.option("--max-request-bytes", default=8 << 20, show_default=True, type=click.IntRange(1024),
+              help="Split the entity and default graphs into requests of at most this size.")
+@click.option("--parallel", default=4, show_default=True, type=click.IntRange(1, 64),
+              help="Document graphs sent at once.")
+@click.option("--quiet", "-q", is_flag=True, help="No per-graph progress.")
+def push(store_dir, endpoint, token, user, records_graph, state_file, fresh, retries, max_request_bytes, parallel,
+         quiet) -> None:
+    """Copy the store to a server: one PUT per document graph, then the entity graph and the document records
+    in chunks. Failed requests are retried; an interrupted push resumes where it stopped, and a later push sends
+    only what changed (and deletes graphs of documents no longer in the store)."""
+    from .graph.push import PushError, state_path
+    from .graph.push import push as run_push
+
+    store = _open_store(store_dir, read_only=True)
+
+    def progress(graph, status):
+        if not quiet:
+            click.echo(f"{status:>9}  {graph}", err=True)
+
+    try:
+        state = Path(state_file) if state_file else state_path(store, endpoint, records_graph)
+        if fresh:
+            state.unlink(missing_ok=True)
+        report = run_push(store, endpoint, token=token, user=user, state=state, records_graph=records_graph,
+                          max_bytes=max_request_bytes, retries=retries, parallel=parallel, progress=progress)
+    except PushError as exc:
+        _fail(str(exc))
+    click.echo(report.summary())
+
+
 if __name__ == "__main__":
     main()
