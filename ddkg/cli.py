@@ -31,12 +31,13 @@ def main() -> None:
 @click.option("--strict", is_flag=True, help="Stop at the first file that cannot be read.")
 @click.option("--force", is_flag=True, help="Re-extract documents already in the store.")
 @click.option("--export", "export_file", type=click.Path(dir_okay=False), help="Also write the dataset (.trig/.nq).")
+@click.option("--html", "html_file", type=click.Path(dir_okay=False), help="Also write the offline HTML view.")
 @click.option("--quiet", "-q", is_flag=True, help="No per-file progress.")
 @click.option("--wait", "wait", default=0.0, show_default=True, metavar="SECONDS",
               help="If another process is writing the store, wait this long for it.")
 @click.option("--jobs", "-j", default=1, show_default=True, type=click.IntRange(0),
               help="Extraction processes (0: one per CPU); the store content is the same for any number.")
-def build(paths, store_dir, strict, force, export_file, quiet, wait, jobs=1) -> None:
+def build(paths, store_dir, strict, force, export_file, quiet, wait, html_file=None, jobs=1) -> None:
     """Ingest files and folders (.txt .html .jsonl feeds) into the store."""
     from .graph.build import BuildError
     from .graph.build import build as run_build
@@ -87,6 +88,10 @@ def build(paths, store_dir, strict, force, export_file, quiet, wait, jobs=1) -> 
         fmt = "nquads" if str(export_file).endswith((".nq", ".nquads")) else "trig"
         out = store.export(export_file, fmt)
         click.echo(f"graph: {out.resolve()}")
+    if html_file:
+        from .graph.render import render_html
+
+        click.echo(f"html: {render_html(store, html_file).resolve()}")
 
 
 @main.command(short_help="Write the whole dataset to a file.")
@@ -109,13 +114,28 @@ def export(store_dir, fmt, out) -> None:
 @main.command(short_help="Draw the graph as one offline HTML page.")
 @click.option("--store", "store_dir", required=True, type=click.Path(file_okay=False, exists=True))
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="HTML file to write.")
-def render(store_dir, out) -> None:
-    """Draw the graph as one self-contained HTML page (works offline)."""
+@click.option("--view", type=click.Choice(["full", "persons", "countries"]), default="full", show_default=True,
+              help="full: entities and events; persons: who met whom; countries: weighted country ties.")
+@click.option("--focus", metavar="LABEL_OR_IRI", help="Only the ego network of this entity (any label, any language).")
+@click.option("--radius", type=click.IntRange(0, 10), help="Steps around --focus [default: 2 in full, else 1].")
+@click.option("--since", metavar="DATE", help="Events from this date (YYYY, YYYY-MM or YYYY-MM-DD).")
+@click.option("--until", metavar="DATE", help="Events up to this date (inclusive).")
+@click.option("--max-nodes", default=20_000, show_default=True, type=click.IntRange(1),
+              help="Above this, keep the best-connected nodes (the page says so).")
+def render(store_dir, out, view, focus, radius, since, until, max_nodes) -> None:
+    """Draw the graph as one self-contained HTML page (works offline): search, legend, and a side panel with
+    each node's and edge's facts, evidence sentences and source documents."""
+    from .graph.project import ProjectionError
     from .graph.render import render_html
-    from .graph.store import GraphStore
 
-    path = render_html(GraphStore(store_dir), out)
-    click.echo(f"html: {path.resolve()}")
+    stats: dict = {}
+    try:
+        path = render_html(_open_store(store_dir, read_only=True), out, view=view, focus=focus, radius=radius,
+                           since=since, until=until, max_nodes=max_nodes, stats=stats)
+    except ProjectionError as exc:
+        _fail(str(exc))
+    click.echo(f"html: {path.resolve()} ({stats['nodes']} nodes, {stats['edges']} edges"
+               + (f", of {stats['total_nodes']}" if stats["total_nodes"] > stats["nodes"] else "") + ")")
 
 
 @main.command(short_help="Print what one file yields, as JSON.")
