@@ -170,6 +170,41 @@ def extract(path) -> None:
     click.echo(json.dumps(out if len(out) > 1 else out[0], ensure_ascii=False, indent=1))
 
 
+@main.command("train-ner", short_help="Train and evaluate an NER model from gold corpora.")
+@click.option("--lang", required=True, type=click.Choice(["ar", "fa"]), help="Language of the model.")
+@click.option("--corpus", "corpora", multiple=True, type=click.Choice(["anercorp", "newsfane", "wojood", "arman"]),
+              help="Corpus to train on (repeatable); default ar: newsfane + wojood, fa: arman.")
+@click.option("--corpus-dir", default="../shared/corpora/ner", show_default=True,
+              type=click.Path(file_okay=False), help="Folder holding the corpus folders.")
+@click.option("--out", "out", type=click.Path(file_okay=False),
+              help="Model folder [default: <DDKG_NER_MODELS or ~/.local/share/ddkg/models>/ner-<lang>].")
+@click.option("--seed", default=0, show_default=True, help="Random seed of training (the split is fixed).")
+@click.option("--max-epochs", default=30, show_default=True, help="Stop after this many epochs.")
+@click.option("--patience", default=4, show_default=True, help="Stop after this many epochs without dev gain.")
+@click.option("--limit", type=int, help="Use only the first N sentences of each split (quick runs).")
+@click.option("--report", "report", type=click.Path(dir_okay=False), help="Also write the results as JSON.")
+def train_ner(lang, corpora, corpus_dir, out, seed, max_epochs, patience, limit, report) -> None:
+    """Train a spaCy NER model (PER, ORG, LOC) on the fixed train split of gold corpora, pick the epoch by the
+    dev split, and print per-type precision, recall and F1 on each corpus's test split."""
+    from .ingest.ner import user_model_dir
+    from .ingest.ner_train import CorpusError, format_results
+    from .ingest.ner_train import run as run_training
+
+    target = Path(out) if out else user_model_dir() / f"ner-{lang}"
+    try:
+        meta = run_training(lang, corpora, Path(corpus_dir), target, seed=seed, max_epochs=max_epochs,
+                            patience=patience, limit=limit, log=lambda m: click.echo(m, err=True))
+    except CorpusError as exc:
+        _fail(str(exc))
+    click.echo(format_results(meta), nl=False)
+    click.echo(f"trained in {meta['train_seconds']:.0f}s (best epoch {meta['best_epoch']}); "
+               f"model {meta['size_bytes'] / 1e6:.1f} MB: {target.resolve()}")
+    if not meta["redistributable"]:
+        click.echo("licence: a corpus used forbids redistribution; keep this model local (do not package it)")
+    if report:
+        Path(report).write_text(json.dumps(meta, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+
 @main.command(short_help="Build and draw the bundled example articles.")
 @click.option("--out", "out_dir", default="ddkg-demo", show_default=True, type=click.Path(file_okay=False),
               help="Folder for the store and the exported graph.")
