@@ -32,6 +32,7 @@ from .kb import ID_BASE, KB, load_kb
 from .langid import detect, detect_sentences
 from .lexicon import Lexicon, all_given_names, lexicon, lightfold
 from .model import Entity, Evidence, Extraction, Fact, Mention
+from .ner import NER_WEIGHT, candidates, recognize
 from .normalize import fold
 from .organizations import find_organizations
 from .persons import find_people
@@ -226,6 +227,7 @@ def extract(doc: Document, kb: KB | None = None) -> Extraction:
 
     # 2. other entities ---------------------------------------------------------------------------
     ems, generic_agr = _entity_mentions(d, pms)
+    _ner_mentions(d, ems)
 
     # 3. events ---------------------------------------------------------------------------------
     st = DocState(kb, lex, doc.published, nationality)
@@ -609,6 +611,27 @@ def _entity_mentions(d: _Doc, pms: list[list[PM]]):
     for lst in ems:
         lst.sort(key=lambda e: e.item)
     return ems, generic_agr
+
+
+def _ner_mentions(d: _Doc, ems: list[list[EM]]) -> None:
+    """Names the statistical NER finds and no rule or KB entry took (see :func:`.ner.candidates`): linked to the KB
+    when a name matches, new entities otherwise; a mention's confidence is the model's, weighted below a KB match."""
+    spans = recognize(d.doc.text, d.sentences, d.lang)
+    if not spans:
+        return
+    types = {"PER": "Person", "ORG": "Organization", "LOC": "Place"}
+    taken = [(m.start, m.end, m.entity) for m in d.mentions]
+    for c in candidates(d.doc.text, spans, d.items, taken, d.lang, d.lex, d.kb):
+        ent = d.entity(c.key)
+        if c.kb is None and ent.type in ("Thing", "Person"):
+            ent.type = types[c.label]
+            if not ent.pref and not ent.label_en:
+                ent.pref = (c.name, d.lang)
+        d.mention(c.key, c.start, c.end, c.sent, "ner", round(NER_WEIGHT * c.conf, 3))
+        if c.label != "PER":
+            ems[c.sent].append(EM(c.key, c.item, ent.type))
+    for lst in ems:
+        lst.sort(key=lambda e: e.item)
 
 
 def _ordinal_en(n: int) -> str:

@@ -285,3 +285,45 @@ def surname_forms(c: Cluster) -> set[str]:
             if len(parts) >= 2:
                 forms.add(lightfold(parts[-1]))
     return {f for f in forms if len(f) >= 3}
+
+
+NER_KINDS = {"PER": ("person",), "ORG": ("organization",), "LOC": ("country", "place")}
+
+
+@lru_cache(maxsize=4)
+def _kb_names(kb: KB) -> dict[str, list[tuple[str, KBEntity]]]:
+    idx: dict[str, list[tuple[str, KBEntity]]] = defaultdict(list)
+    for e in kb.by_key.values():
+        for lang, n in e.all_names():
+            idx[fold(n)].append((lang, e))
+    return idx
+
+
+def link_name(forms: list[str], label: str, kb: KB, lang: str | None = None) -> KBEntity | None:
+    """The one KB entity of the kinds an NER label allows (PER: person; ORG: organization; LOC: country, place)
+    that carries one of ``forms`` as a name (folded), or for a person a name with the same skeleton; None when
+    there is none or more than one. A one-word name counts only in the document's language ``lang`` (the KB
+    lists Persian الشباب, not the Arabic word for "the youth"), as in the gazetteer."""
+    kinds = NER_KINDS.get(label, ())
+    names = _kb_names(kb)
+    for form in forms:
+        one_word = len(form.split()) == 1
+        cands = {e.key: e for n_lang, e in names.get(fold(form), [])
+                 if e.kind in kinds and not (one_word and lang and n_lang != lang)}
+        if not cands and label == "PER" and len(form.split()) >= 2:
+            _, skel, _ = _kb_person_index()
+            cands = {e.key: e for e in skel.get(skeleton(form), [])}
+        if len(cands) == 1:
+            return next(iter(cands.values()))
+        if cands:
+            return None
+    return None
+
+
+def ner_key(label: str, words: list[str]) -> str:
+    """Key of a name the KB does not know: a person by the skeleton of the name (as :func:`assign_keys`), an
+    organization or place by its words without the article (as the organization finder)."""
+    if label == "PER":
+        return "person:n-" + slug(skeleton(" ".join(words)).lower())
+    kind = "organization" if label == "ORG" else "place"
+    return f"{kind}:n-" + slug(" ".join(w[2:] if w.startswith("ال") else w for w in words))
