@@ -129,8 +129,13 @@ def write(store: GraphStore, key: str, sha256: str, res: Extracted, by_source: d
           report: BuildReport) -> None:
     """Store one extracted document in one transaction, replacing earlier versions of the same source."""
     older = [sha for sha in by_source.get(key, ()) if sha != sha256]
-    quads = res.quads if res.quads is not None else ox.parse(res.nquads, format=parallel.NQUADS)
-    store.put_document(sha256, quads, replaces=older)
+    if older or store.document_sha(sha256):
+        quads = res.quads if res.quads is not None else ox.parse(res.nquads, format=parallel.NQUADS)
+        store.put_document(sha256, quads, replaces=older)
+    elif res.quads is not None:  # nothing to remove first: a plain insert is the same transaction, done faster
+        store.store.extend(res.quads)
+    else:
+        store.store.load(res.nquads, format=parallel.NQUADS)
     by_source[key] = [sha256]
     if older:
         report.replaced += 1

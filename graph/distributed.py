@@ -117,6 +117,17 @@ def _client(scheduler: str | None, workers: int):
     return Client(cluster), cluster
 
 
+def _result(fut) -> dict:
+    """A task's index; its exception is raised here, a lost worker as a :class:`ShardError`."""
+    try:
+        return fut.result()
+    except Exception as exc:
+        if type(exc).__name__ == "KilledWorker":
+            raise ShardError(f"Dask workers died running a batch ({exc}); out of memory? try a smaller "
+                             "--batch-size") from None
+        raise
+
+
 def shard(paths: Iterable[str | Path], out_dir: str | os.PathLike, *, client=None, scheduler: str | None = None,
           workers: int | None = None, batch_size: int = 100, version: str = "0", now: dt.datetime | None = None,
           progress: Callable[[int, int], None] | None = None) -> dict:
@@ -167,12 +178,12 @@ def shard(paths: Iterable[str | Path], out_dir: str | os.PathLike, *, client=Non
             while len(pending) >= window:
                 finished, pending = wait(pending, return_when="FIRST_COMPLETED")
                 for fut in finished:
-                    fut.result()  # a task's exception is raised here
+                    _result(fut)
                 done += len(finished)
                 if progress:
                     progress(done, total)
         for fut in pending:
-            fut.result()
+            _result(fut)
             done += 1
             if progress:
                 progress(done, total)

@@ -51,8 +51,12 @@ def extract_one(doc: Document, version: str, now: dt.datetime) -> Extracted:
 
 
 def _warm() -> None:
+    """Worker start: Ctrl-C is the parent's to handle (it stops the pool); load the KB before the first task."""
+    import signal
+
     from ..ingest.kb import load_kb
 
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     load_kb()
 
 
@@ -68,8 +72,9 @@ def ordered(items: Iterable[T], jobs: int, version: str, now: dt.datetime, wante
             window: int | None = None) -> Iterator[tuple[T, Extracted | None]]:
     """``(item, extracted)`` for every item (documents, and whatever else the caller streams along), in input
     order; ``None`` for items ``wanted`` declines, which are not sent to a worker. At most ``window`` items are in
-    flight, so memory stays flat on any input size."""
-    window = window or 4 * jobs
+    flight, so memory stays flat on any input size; a generous window keeps the other workers busy while the
+    document at the head of the line is a long one (16 per worker measured ~15 % faster than 4 on Persian news)."""
+    window = window or 16 * jobs
     pending: deque[tuple[T, Future | None]] = deque()
     ctx = multiprocessing.get_context("spawn")
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_warm)
