@@ -274,6 +274,9 @@ def write_md(r: dict, path: Path) -> None:
     fd, tmp = tempfile.mkstemp(prefix=".RESULTS.", dir=str(path.parent))
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         fh.write(text)
+    mask = os.umask(0)
+    os.umask(mask)
+    os.chmod(tmp, 0o666 & ~mask)
     os.replace(tmp, path)
 
 
