@@ -11,8 +11,6 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pyoxigraph as ox
-
 from ..ingest.documents import Document, ReadError
 from ..ingest.pipeline import UnsupportedLanguage, extract
 from ..ingest.readers import iter_documents
@@ -37,6 +35,15 @@ class BuildReport:
         facts = ", ".join(f"{k} {v}" for k, v in sorted(self.facts.items()))
         why = ", ".join(f"{r} {n}" for r, n in self.skip_reasons().most_common())
         return "; ".join(parts) + (f" ({why})" if why else "") + (f"; facts: {facts}" if facts else "")
+
+    def skip(self, msg: str, strict: bool = False,
+             progress: Callable[[Document | None, str], None] | None = None) -> None:
+        """Record a file or record that could not be used (``msg``: one line); with ``strict``, stop instead."""
+        if strict:
+            raise BuildError(msg)
+        self.skipped.append(msg)
+        if progress:
+            progress(None, msg)
 
     def skip_reasons(self) -> Counter:
         """How many files or records were skipped for each kind of problem."""
@@ -91,11 +98,7 @@ def build(paths: Iterable[str | Path], store: GraphStore, *, strict: bool = Fals
     now = now or dt.datetime.now(dt.UTC)
 
     def skip(msg: str) -> None:
-        if strict:
-            raise BuildError(msg)
-        report.skipped.append(msg)
-        if progress:
-            progress(None, msg)
+        report.skip(msg, strict, progress)
 
     def wanted(item: Document | ReadError) -> bool:
         return isinstance(item, Document) and (force or not store.document_sha(item.sha256))
@@ -129,13 +132,7 @@ def write(store: GraphStore, key: str, sha256: str, res: Extracted, by_source: d
           report: BuildReport) -> None:
     """Store one extracted document in one transaction, replacing earlier versions of the same source."""
     older = [sha for sha in by_source.get(key, ()) if sha != sha256]
-    if older or store.document_sha(sha256):
-        quads = res.quads if res.quads is not None else ox.parse(res.nquads, format=parallel.NQUADS)
-        store.put_document(sha256, quads, replaces=older)
-    elif res.quads is not None:  # nothing to remove first: a plain insert is the same transaction, done faster
-        store.store.extend(res.quads)
-    else:
-        store.store.load(res.nquads, format=parallel.NQUADS)
+    store.put_document(sha256, res.quads if res.quads is not None else res.nquads, replaces=older)
     by_source[key] = [sha256]
     if older:
         report.replaced += 1

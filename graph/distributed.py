@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from ..ingest.documents import Document, ReadError
-from .build import BuildError, BuildReport, _stream, finish, write
+from .build import BuildReport, _stream, finish, write
 from .parallel import Extracted, cpu_count, extract_one
 from .store import GraphStore
 
@@ -232,11 +232,7 @@ def merge(shard_dir: str | os.PathLike, store: GraphStore, *, strict: bool = Fal
     by_source = store.shas_by_source()
 
     def skip(msg: str) -> None:
-        if strict:
-            raise BuildError(msg)
-        report.skipped.append(msg)
-        if progress:
-            progress(None, msg)
+        report.skip(msg, strict, progress)
 
     for item in read_shards(shard_dir):
         if isinstance(item, str):

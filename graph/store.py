@@ -80,9 +80,19 @@ class GraphStore:
         q = f'ASK {{ {_nt(doc_iri(sha256))} <{ONT}sha256> "{sha256}" }}'
         return bool(self.store.query(q))
 
-    def put_document(self, sha256: str, quads: Iterable[ox.Quad], replaces: Iterable[str] = ()) -> None:
+    def put_document(self, sha256: str, quads: Iterable[ox.Quad] | bytes, replaces: Iterable[str] = ()) -> None:
         """Write one document in a single transaction: what it contributed before (same bytes) and the
-        documents it ``replaces`` (earlier versions of the same source, by sha256) are removed first."""
+        documents it ``replaces`` (earlier versions of the same source, by sha256) are removed first.
+        ``quads`` may also be N-Quads bytes (as extraction workers send them)."""
+        replaces = [sha for sha in dict.fromkeys(replaces) if sha != sha256]
+        if not replaces and not self.document_sha(sha256):  # nothing to remove: a plain atomic insert is faster
+            if isinstance(quads, bytes):
+                self.store.load(quads, format=ox.RdfFormat.N_QUADS)
+            else:
+                self.store.extend(quads)
+            return
+        if isinstance(quads, bytes):
+            quads = ox.parse(quads, format=ox.RdfFormat.N_QUADS)
         default, named = [], []
         for q in quads:
             triple = f"{_nt(q.subject)} {_nt(q.predicate)} {_nt(q.object)} ."
@@ -90,7 +100,7 @@ class GraphStore:
                 default.append(triple)
             else:
                 named.append(f"GRAPH {_nt(q.graph_name)} {{ {triple} }}")
-        drops = [_drop(sha) for sha in dict.fromkeys([sha256, *replaces])]
+        drops = [_drop(sha) for sha in [sha256, *replaces]]
         update = " ;\n".join(drops) + " ;\nINSERT DATA {\n" + "\n".join(default) + "\n" + "\n".join(named) + "\n}"
         self.store.update(update)
 
