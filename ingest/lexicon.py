@@ -6,6 +6,7 @@ and ``given_names.yaml``) plus its labels in the SKOS schemes; no code changes.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -15,17 +16,17 @@ import yaml
 from .normalize import fold
 
 _LIGHT = str.maketrans({"ی": "ي", "ک": "ك", "ۀ": "ة", "ئ": "ئ"})
+_ALEF = str.maketrans("أإآٱ", "اااا")
+_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 
 
+@lru_cache(maxsize=1 << 18)
 def lightfold(s: str) -> str:
     """Like ``fold`` but keeps ى apart from ي and ة apart from ه, which Arabic function words need
     (على 'on' is not the name علي)."""
-    import unicodedata
-
     s = unicodedata.normalize("NFKC", s)
     s = "".join(c for c in s if unicodedata.category(c) != "Mn" and c not in "\u0640\u200c\u200d")
-    s = s.translate(_LIGHT).translate(str.maketrans("أإآٱ", "اااا")).lower()
-    return s.translate(str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789"))
+    return s.translate(_LIGHT).translate(_ALEF).lower().translate(_DIGITS)
 
 
 def _light(items) -> set[str]:
@@ -97,6 +98,13 @@ class Lexicon:
     default_rank_system: str | None = None
     capitalized_names: bool = False
     raw: dict = field(default_factory=dict)
+    org_glued: dict[str, str] = field(default_factory=dict, repr=False)  # والوزارة -> و: head with a prefix glued
+
+    def __post_init__(self) -> None:
+        for p in self.prefixes:  # longest first: the first prefix that makes the form wins
+            for h in self.org_heads if p else ():
+                for form in (p + h, p + "ال" + h):
+                    self.org_glued.setdefault(form, p)
 
     def trig(self, name: str) -> list[str]:
         return self.triggers.get(name, [])

@@ -14,7 +14,9 @@ import functools
 import re
 import threading
 
+import numpy
 import spacy
+from spacy.attrs import SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -86,24 +88,21 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
 
 
 def ddkg_sentences(doc: Doc) -> Doc:
-    """Set ``is_sent_start`` on every token from :func:`split_sentences`."""
+    """Set ``is_sent_start`` on every token from :func:`split_sentences` (in one array: setting it token by token
+    costs a scan of the whole Doc each time)."""
     starts = [a for a, _ in split_sentences(doc.text)]
+    flags = numpy.full(len(doc), -1, dtype="int64")
     k = 0
     for i, tok in enumerate(doc):
-        if i == 0:
-            tok.is_sent_start = True
-            while k < len(starts) and starts[k] < tok.idx + len(tok.text):
-                k += 1
+        if i and tok.is_space:
             continue
-        if tok.is_space:
-            tok.is_sent_start = False
-            continue
-        if k < len(starts) and starts[k] < tok.idx + len(tok.text):
-            tok.is_sent_start = True
-            while k < len(starts) and starts[k] < tok.idx + len(tok.text):
-                k += 1
-        else:
-            tok.is_sent_start = False
+        end = tok.idx + len(tok.text)
+        if i == 0 or (k < len(starts) and starts[k] < end):
+            flags[i] = 1
+        while k < len(starts) and starts[k] < end:
+            k += 1
+    if len(doc):
+        doc.from_array([SENT_START], flags.astype("uint64"))
     return doc
 
 

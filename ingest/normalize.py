@@ -260,6 +260,14 @@ def fold(s: str) -> str:
     """Matching key: NFKC, Arabic diacritics/tatweel removed, letter variants folded
     (أإآٱ→ا, ى/ي/ئ→ی, ؤ→و, ك→ک, ة/ۀ→ه), Arabic/Persian digits → ASCII, ZWNJ/ZWJ/bidi marks
     removed, case folded, whitespace collapsed and stripped."""
+    return _fold_word(s) if len(s) <= _CACHED_LEN else " ".join(_fold_core(s).split())
+
+
+_CACHED_LEN = 64  # words and names are folded over and over: their folds are cached, longer texts' are not
+
+
+@functools.lru_cache(maxsize=1 << 18)
+def _fold_word(s: str) -> str:
     return " ".join(_fold_core(s).split())
 
 
@@ -473,35 +481,50 @@ def proclitic_analyses(token: str, lang: str | None) -> list[tuple[str, str]]:
     letters are not returned. Letters are compared folded (ك = ک, ي = ی), slices are of
     ``token``.
     """
+    return list(_proclitic_analyses(token, lang))
+
+
+@functools.lru_cache(maxsize=1 << 17)
+def _proclitic_analyses(token: str, lang: str | None) -> tuple[tuple[str, str], ...]:
     out: list[tuple[str, str]] = [("", token)]
     ld = lang_info(lang)
     if ld is None or ld.proclitics is None or not token:
-        return out
+        return tuple(out)
     p = ld.proclitics
-    fmap = _letter_map()
-    key = _letter_key(token, fmap)
-
-    def k(s: str) -> str:
-        return _letter_key(s, fmap)
-
+    key = _letter_key(token, _letter_map())
     found: list[tuple[str, str]] = []
-    for conj in ("", *p.conjunctions):
-        for prep in ("", *p.prepositions):
-            # contracted preposition + article (لل = ل + ال): article restored on the stem first
-            for form, parts in p.contractions.items():
-                if prep and tuple(k(x) for x in parts) == (k(prep), k(p.article)):
-                    n = len(conj) + len(form)
-                    if key.startswith(k(conj + form)):
-                        found.append((token[: len(conj) + len(prep)], p.article + token[n:]))
-                        found.append((token[:n], token[n:]))
-            for art in ("", p.article):
-                written = conj + prep + art
-                if written and key.startswith(k(written)):
-                    found.append((token[: len(written)], token[len(written):]))
+    for written, outs in _proclitic_rules(lang):
+        if key.startswith(written):
+            found.extend((token[:cut], restored + token[rest:]) for cut, restored, rest in outs)
     seen = {out[0]}
     for pre, stem in sorted(found, key=lambda a: len(a[0])):
         if (pre, stem) in seen or not pre or _letters(stem) < p.min_stem:
             continue
         seen.add((pre, stem))
         out.append((pre, stem))
-    return out
+    return tuple(out)
+
+
+@functools.cache
+def _proclitic_rules(lang: str | None) -> tuple[tuple[str, tuple[tuple[int, str, int], ...]], ...]:
+    """The prefixes of ``lang`` as (letter key of the written prefix, analyses), in the order analyses are tried;
+    an analysis (cut, restored, rest) of a token is (token[:cut], restored + token[rest:])."""
+    p = lang_info(lang).proclitics
+    fmap = _letter_map()
+
+    def k(s: str) -> str:
+        return _letter_key(s, fmap)
+
+    rules: list[tuple[str, tuple[tuple[int, str, int], ...]]] = []
+    for conj in ("", *p.conjunctions):
+        for prep in ("", *p.prepositions):
+            # contracted preposition + article (لل = ل + ال): article restored on the stem first
+            for form, parts in p.contractions.items():
+                if prep and tuple(k(x) for x in parts) == (k(prep), k(p.article)):
+                    n = len(conj) + len(form)
+                    rules.append((k(conj + form), ((len(conj) + len(prep), p.article, n), (n, "", n))))
+            for art in ("", p.article):
+                written = conj + prep + art
+                if written:
+                    rules.append((k(written), ((len(written), "", len(written)),)))
+    return tuple(rules)

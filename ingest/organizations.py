@@ -37,7 +37,7 @@ def find_organizations(items: list[Item], lex: Lexicon) -> list[OrgSpan]:
         it = items[i]
         head = lightfold(it.text)
         bare = head[2:] if head.startswith("ال") else head
-        glued = next((p for p in lex.prefixes if p and any(head in (p + h, p + "ال" + h) for h in heads)), "")
+        glued = lex.org_glued.get(head, "")
         if it.kind != "tok" or not (bare in heads or glued):
             i += 1
             continue

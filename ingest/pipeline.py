@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 from collections import defaultdict
@@ -114,14 +115,15 @@ class _Doc:
         hits = sdoc.user_data["ddkg_hits"]
         self.items: list[list[Item]] = []
         by_sent: list[list[Hit]] = [[] for _ in self.sentences]
+        starts = [a for a, _ in self.sentences]
         for h in hits:
-            for k, (a, b) in enumerate(self.sentences):
-                if a <= h.start < b:
-                    by_sent[k].append(h)
-                    break
-        for k, (a, b) in enumerate(self.sentences):
-            toks = [t for t in self.tokens if a <= t[0] < b]
-            self.items.append(sentence_items(text, toks, by_sent[k]))
+            k = bisect.bisect_right(starts, h.start) - 1
+            if k >= 0 and h.start < self.sentences[k][1]:
+                by_sent[k].append(h)
+        tok_starts = [t[0] for t in self.tokens]
+        for (a, b), sent_hits in zip(self.sentences, by_sent, strict=True):
+            toks = self.tokens[bisect.bisect_left(tok_starts, a):bisect.bisect_left(tok_starts, b)]
+            self.items.append(sentence_items(text, toks, sent_hits))
         self.mentions: list[Mention] = []
         self.entities: dict[str, Entity] = {}
         self.facts: list[Fact] = []
@@ -295,10 +297,15 @@ def extract(doc: Document, kb: KB | None = None) -> Extraction:
         if k not in entities and ":" in k and k.split(":")[0] in (
                 "country", "place", "organization", "person", "weapon", "event", "agreement"):
             entities[k] = d.entity(k)
+    # the language of each sentence quoted as evidence (detecting it for every sentence would cost more than
+    # extraction itself on long articles)
+    langs: list[str | None] = [None] * len(d.sentences)
+    quoted = sorted({ev.sent for f in facts for ev in f.evidence if 0 <= ev.sent < len(d.sentences)})
     try:
-        langs = [r.code for r in detect_sentences(text, d.sentences)]
+        for k, r in zip(quoted, detect_sentences(text, [d.sentences[k] for k in quoted]), strict=True):
+            langs[k] = r.code
     except Exception:  # noqa: BLE001 - sentence language is informative only
-        langs = [None] * len(d.sentences)
+        pass
     return Extraction(doc, lang, d.sentences, langs, d.mentions, entities, facts)
 
 

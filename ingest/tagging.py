@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 
 from .gazetteer import Hit
@@ -57,8 +58,8 @@ def sentence_items(text: str, tokens: list[tuple[int, int]], hits: list[Hit]) ->
         kind = "punct" if all(c in PUNCT for c in tok) else "tok"
         items.append(Item(kind, None, ts, te, tok, fold(tok)))
         k += 1
+    starts, ends = [it.start for it in items], [it.end for it in items]  # items are ordered and disjoint
     for c in cues:
-        for it in items:
-            if it.start < c.end and c.start < it.end:
-                it.cues.setdefault(c.kind, []).append(c.ref)
+        for it in items[bisect.bisect_right(ends, c.start):bisect.bisect_left(starts, c.end)]:
+            it.cues.setdefault(c.kind, []).append(c.ref)
     return items

@@ -30,6 +30,7 @@ def _tables() -> dict:
     }
 
 
+@lru_cache(maxsize=1 << 17)
 def _word_key(word: str) -> str:
     t = _tables()
     w = word
