@@ -15,7 +15,7 @@ from spacy.tokens import Doc
 
 from .gazetteer import gazetteer
 from .kb import load_kb
-from .nlp import get_nlp
+from .nlp import doc_text, get_nlp
 from .normalize import normalize
 
 NAMES = "ddkg_names"
@@ -32,7 +32,8 @@ def _label(kind: str, ref: object) -> str:
 
 def ddkg_names(doc: Doc) -> Doc:
     lang = doc.lang_ if doc.lang_ in ("ar", "fa", "en") else "en"
-    hits = gazetteer(lang).find(doc.text, normalize(doc.text, lang))
+    text = doc_text(doc)
+    hits = gazetteer(lang).find(text, normalize(text, lang))
     doc.user_data["ddkg_hits"] = hits
     spans = []
     for h in hits:

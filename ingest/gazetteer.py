@@ -272,8 +272,7 @@ class Gazetteer:
                 if art and t.startswith(art, q):
                     probes.append(q + len(art))
                 for r in probes:
-                    key = re.sub(r"[\s\-_/]", "", t[r:r + 8])[:3]
-                    for k in {key, key[:2], key[:1]}:
+                    for k in _probe_keys(t[r:r + 8]):
                         for entry in self._index.get(k, ()):
                             mm = entry.pattern.match(t, q)
                             if not mm:
@@ -314,6 +313,14 @@ class Gazetteer:
         nouns = self.lex.trig("media")
         return before[-1] in nouns or any(before[-1].endswith(n) for n in nouns) or (
             len(before) >= 2 and " ".join(before[-2:]) in nouns)
+
+
+@lru_cache(maxsize=1 << 16)
+def _probe_keys(s: str) -> tuple[str, ...]:
+    """The index keys to probe for a name starting with ``s``: its first 3, 2 and 1 letters (spaces, dashes,
+    underscores and slashes left out)."""
+    key = re.sub(r"[\s\-_/]", "", s)[:3]
+    return tuple(dict.fromkeys((key, key[:2], key[:1])))
 
 
 def _resolve(hits: list[Hit]) -> list[Hit]:

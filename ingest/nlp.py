@@ -87,10 +87,18 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+def doc_text(doc: Doc) -> str:
+    """``doc.text``, kept in ``doc.user_data`` (spaCy joins it from the tokens at every access)."""
+    text = doc.user_data.get("ddkg_text")
+    if text is None:
+        text = doc.user_data["ddkg_text"] = doc.text
+    return text
+
+
 def ddkg_sentences(doc: Doc) -> Doc:
     """Set ``is_sent_start`` on every token from :func:`split_sentences` (in one array: setting it token by token
     costs a scan of the whole Doc each time)."""
-    starts = [a for a, _ in split_sentences(doc.text)]
+    starts = [a for a, _ in split_sentences(doc_text(doc))]
     flags = numpy.full(len(doc), -1, dtype="int64")
     k = 0
     for i, tok in enumerate(doc):

@@ -8,6 +8,7 @@ import unicodedata
 from collections import defaultdict
 
 from rapidfuzz.distance import Levenshtein
+from spacy.attrs import IDX, IS_SPACE, LENGTH, SENT_START
 
 from .components import extraction_nlp
 from .concepts import concepts
@@ -110,8 +111,7 @@ class _Doc:
         self.tag = doc.sha256[:10]
         text = doc.text
         sdoc = extraction_nlp(lang)(text)
-        self.sentences = [(s.start_char, s.end_char) for s in sdoc.sents if s.text.strip()]
-        self.tokens = [(t.idx, t.idx + len(t.text)) for t in sdoc if not t.is_space]
+        self.sentences, self.tokens = _sentences_and_tokens(sdoc, text)
         hits = sdoc.user_data["ddkg_hits"]
         self.items: list[list[Item]] = []
         by_sent: list[list[Hit]] = [[] for _ in self.sentences]
@@ -164,6 +164,24 @@ class _Doc:
                 return
         self.mentions.append(Mention(start, end, surface, key, sent, rule, conf))
         self.entity(key)
+
+
+def _sentences_and_tokens(sdoc, text: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """Character spans of the non-blank sentences and of the non-space tokens of ``sdoc``, a spaCy Doc of ``text``
+    (read from its arrays: walking the Doc's tokens as objects costs more than the rest of the tagging)."""
+    rows = sdoc.to_array([IDX, LENGTH, IS_SPACE, SENT_START]).tolist()
+    sentences: list[tuple[int, int]] = []
+    tokens: list[tuple[int, int]] = []
+    first = 0
+    for i, (idx, length, space, _) in enumerate(rows):
+        if not space:
+            tokens.append((idx, idx + length))
+        if i + 1 == len(rows) or rows[i + 1][3] == 1:  # the sentence ends with this token
+            a, b = rows[first][0], idx + length
+            if text[a:b].strip():
+                sentences.append((a, b))
+            first = i + 1
+    return sentences, tokens
 
 
 def _after_clitics(text: str, start: int, end: int, prefix: str) -> int:

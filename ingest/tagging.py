@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from .gazetteer import Hit
 from .normalize import fold
 
-PUNCT = set(".,;:!?،؛؟«»\"'“”‘’()[]{}-–—/|…*•·")
+PUNCT_CHARS = ".,;:!?،؛؟«»\"'“”‘’()[]{}-–—/|…*•·"
+PUNCT = set(PUNCT_CHARS)
 
 
 @dataclass(slots=True)
@@ -55,7 +56,7 @@ def sentence_items(text: str, tokens: list[tuple[int, int]], hits: list[Hit]) ->
             k = j + 1
             continue
         tok = text[ts:te]
-        kind = "punct" if all(c in PUNCT for c in tok) else "tok"
+        kind = "tok" if tok.strip(PUNCT_CHARS) else "punct"
         items.append(Item(kind, None, ts, te, tok, fold(tok)))
         k += 1
     starts, ends = [it.start for it in items], [it.end for it in items]  # items are ordered and disjoint
