@@ -7,6 +7,7 @@
     python bench/scale.py distributed --n 500 --workers 2
     python bench/scale.py push --store /tmp/st
     python bench/scale.py profile --lang ar --n 60
+    python bench/scale.py stages --lang ar --n 300
 
 Inputs are the first N articles of ``../shared/corpora/news/<lang>/sample_<lang>.jsonl.gz`` (random samples of
 the sources; see their SOURCE.md), copied to a temporary JSONL file.
@@ -338,6 +339,60 @@ def cmd_rss(args) -> dict:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+# -- cost of each stage ------------------------------------------------------------------------------------------
+def cmd_stages(args) -> dict:
+    """Milliseconds per document of each stage of the pipeline, measured like the tokenizer ceiling: on texts in
+    memory, caches warm (the best of two passes), one stage at a time. The full-pipeline bar allows 3 x the
+    tokenizer's time per document; the stages show what each costs against that budget."""
+    import spacy
+    from ddkg.graph.build import locator
+    from ddkg.graph.rdf import extraction_quads
+    from ddkg.graph.store import GraphStore
+    from ddkg.ingest.components import extraction_nlp
+    from ddkg.ingest.ner import model_for, recognize
+    from ddkg.ingest.pipeline import _sentences_and_tokens, extract
+    from ddkg.ingest.readers import iter_documents
+
+    tmp = Path(tempfile.mkdtemp())
+    try:
+        docs = list(iter_documents([sample(args.lang, args.n, tmp / "in")]))
+        for d in docs:
+            d.key = locator(d)
+        texts_ = [d.text for d in docs]
+        nlp, xnlp = spacy.blank(args.lang), extraction_nlp(args.lang)
+        sents = [_sentences_and_tokens(xnlp(t), t)[0] for t in texts_]
+        exs = [extract(d) for d in docs]
+        quads = [list(extraction_quads(ex, "0", NOW)) for ex in exs]
+
+        def best(fn) -> float:
+            times = []
+            for _ in range(2):
+                t = time.perf_counter()
+                fn()
+                times.append(time.perf_counter() - t)
+            return 1000 * min(times) / len(docs)
+
+        def write() -> None:
+            store = GraphStore(tmp / f"store{time.perf_counter_ns()}")
+            for d, q in zip(docs, quads, strict=True):
+                store.put_document(d.sha256, q)
+            store.store.flush()
+
+        ms = {
+            "tokenizer": best(lambda: [nlp.tokenizer(t) for t in texts_]),
+            "tagging": best(lambda: [xnlp(t) for t in texts_]),
+            "ner": best(lambda: [recognize(t, s, args.lang) for t, s in zip(texts_, sents, strict=True)])
+            if model_for(args.lang) is not None else 0.0,
+            "extract": best(lambda: [extract(d) for d in docs]),
+            "rdf": best(lambda: [list(extraction_quads(ex, "0", NOW)) for ex in exs]),
+            "store_write": best(write),
+        }
+        return {"lang": args.lang, "docs": len(docs), "quads_per_doc": sum(map(len, quads)) / len(docs),
+                "ms_per_doc": ms, "budget_ms": 3 * ms["tokenizer"]}
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 # -- where the time goes ----------------------------------------------------------------------------------------
 def cmd_profile(args) -> dict:
     import cProfile
@@ -393,6 +448,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--store", required=True)
     p = sub.add_parser("rss")
     p.add_argument("--quads", type=int, default=4_000_000)
+    p = sub.add_parser("stages")
+    p.add_argument("--lang", required=True)
+    p.add_argument("--n", type=int, default=300)
     p = sub.add_parser("profile")
     p.add_argument("--lang", required=True)
     p.add_argument("--n", type=int, default=60)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..ingest.documents import Document, ReadError
+from ..ingest.langid import warm
 from ..ingest.pipeline import UnsupportedLanguage, extract
 from ..ingest.readers import iter_documents
 from . import parallel
@@ -76,6 +77,7 @@ def _stream(paths: Iterable[str | Path]) -> Iterator[Document | ReadError]:
 
 
 def _extract_here(doc: Document, version: str, now: dt.datetime) -> Extracted:
+    warm()  # the language detector's models load before the first document, as in worker processes
     try:
         ex = extract(doc)
     except UnsupportedLanguage as exc:

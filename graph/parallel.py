@@ -22,6 +22,7 @@ import pyoxigraph as ox
 from ..ingest.documents import Document
 
 NQUADS = ox.RdfFormat.N_QUADS
+BATCH = 4  # documents per worker task
 T = TypeVar("T")
 
 
@@ -50,14 +51,23 @@ def extract_one(doc: Document, version: str, now: dt.datetime) -> Extracted:
     return Extracted(data, ex.lang, [f.kind for f in ex.facts])
 
 
+def extract_many(docs: list[Document], version: str, now: dt.datetime) -> list[Extracted]:
+    """:func:`extract_one` on each document: workers get a few documents per task, which halves the time spent
+    handing tasks and results between processes."""
+    return [extract_one(d, version, now) for d in docs]
+
+
 def _warm() -> None:
-    """Worker start: Ctrl-C is the parent's to handle (it stops the pool); load the KB before the first task."""
+    """Worker start: Ctrl-C is the parent's to handle (it stops the pool); load the KB and the language detector's
+    models before the first task."""
     import signal
 
     from ..ingest.kb import load_kb
+    from ..ingest.langid import warm
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     load_kb()
+    warm()
 
 
 def cpu_count() -> int:
@@ -71,21 +81,39 @@ def cpu_count() -> int:
 def ordered(items: Iterable[T], jobs: int, version: str, now: dt.datetime, wanted: Callable[[T], bool],
             window: int | None = None) -> Iterator[tuple[T, Extracted | None]]:
     """``(item, extracted)`` for every item (documents, and whatever else the caller streams along), in input
-    order; ``None`` for items ``wanted`` declines, which are not sent to a worker. At most ``window`` items are in
-    flight, so memory stays flat on any input size; a generous window keeps the other workers busy while the
-    document at the head of the line is a long one (16 per worker measured ~15 % faster than 4 on Persian news)."""
+    order; ``None`` for items ``wanted`` declines, which are not sent to a worker. Documents go to the workers
+    :data:`BATCH` at a time. At most ``window`` items are in flight, so memory stays flat on any input size; a
+    generous window keeps the other workers busy while the document at the head of the line is a long one (16 per
+    worker measured ~15 % faster than 4 on Persian news)."""
     window = window or 16 * jobs
-    pending: deque[tuple[T, Future | None]] = deque()
+    pending: deque[tuple[T, Future | None, int]] = deque()  # (item, its batch's future, its place in the batch)
+    batch: list[T] = []  # items read but not sent yet
     ctx = multiprocessing.get_context("spawn")
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_warm)
+
+    def send() -> None:
+        wants = [wanted(it) for it in batch]
+        docs = [it for it, w in zip(batch, wants, strict=True) if w]
+        fut = pool.submit(extract_many, docs, version, now) if docs else None
+        k = 0
+        for it, w in zip(batch, wants, strict=True):
+            pending.append((it, fut, k) if w else (it, None, -1))
+            k += w
+        batch.clear()
+
+    def head() -> tuple[T, Extracted | None]:
+        it, fut, k = pending.popleft()
+        return it, fut.result()[k] if fut is not None else None
+
     try:
         for item in items:
-            pending.append((item, pool.submit(extract_one, item, version, now) if wanted(item) else None))
+            batch.append(item)
+            if len(batch) >= BATCH:
+                send()
             while len(pending) > window or (pending and pending[0][1] is None):
-                head, fut = pending.popleft()
-                yield head, fut.result() if fut is not None else None
+                yield head()
+        send()
         while pending:
-            head, fut = pending.popleft()
-            yield head, fut.result() if fut is not None else None
+            yield head()
     finally:
         pool.shutdown(wait=True, cancel_futures=True)

@@ -107,6 +107,15 @@ def detect(text: str) -> LangResult:
     return _result(code, conf, name)
 
 
+@functools.cache
+def warm() -> None:
+    """Load (once) the detector's models for the Latin and Arabic scripts now (lingua loads a language's model the first
+    time a text could be in it: about 1.3 s for Latin-script text, 0.5 s for Arabic-script), e.g. while worker
+    processes start rather than in the middle of their first documents."""
+    for sample in ("language", "اللغة"):
+        detect(sample)
+
+
 def detect_sentences(text: str, spans: Sequence[tuple[int, int]]) -> list[LangResult]:
     """:func:`detect` on each ``text[start:end]``."""
     return [detect(text[a:b]) for a, b in spans]
