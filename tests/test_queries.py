@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from ddkg.graph.build import build
 from ddkg.graph.query import library, named, select_rows
 from ddkg.graph.store import GraphStore
 
@@ -82,6 +83,20 @@ def test_conferences_and_attendees(store):
     found = rows(store, "conferences", conference="Moscow Conference")
     assert {r["edition"] for r in found} >= {"6"}
     assert any(r["attendeeLabel"] == "Hossein Dehghan" and r["place"] == "Moscow" for r in found)
+
+
+def test_a_conference_nobody_is_said_to_attend_has_one_row_and_no_attendee(tmp_path):
+    article = tmp_path / "in" / "msc.txt"
+    article.parent.mkdir()
+    article.write_text(
+        "The 11th Moscow Conference on International Security will open in Moscow next month, the Russian Defence "
+        "Ministry said on Tuesday.\n\nSeparately, Russian Defence Minister Sergei Shoigu met Iranian Defence Minister "
+        "Hossein Dehghan in Tehran on Monday.\n", encoding="utf-8")
+    st = GraphStore(None)
+    build([article.parent], st)
+    found = rows(st, "conferences")
+    assert [(r["edition"], r["place"]) for r in found] == [("11", "Moscow")]
+    assert found[0]["attendee"] is None and found[0]["attendeeLabel"] is None  # not Shoigu, Dehghan, Russia ...
 
 
 def test_evidence_points_at_the_source_text(store):
