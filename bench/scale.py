@@ -400,6 +400,7 @@ def cmd_profile(args) -> dict:
 
     from ddkg.graph.build import locator
     from ddkg.graph.rdf import extraction_quads
+    from ddkg.ingest.langid import warm
     from ddkg.ingest.pipeline import extract
     from ddkg.ingest.readers import iter_documents
 
@@ -407,7 +408,8 @@ def cmd_profile(args) -> dict:
         docs = list(iter_documents([sample(args.lang, args.n + 1, Path(tmp))]))
     for d in docs:
         d.key = locator(d)
-    extract(docs[0])  # loading is not profiled
+    warm()  # loading is not profiled: the language detector's models (as build loads them) and the pipelines
+    extract(docs[0])
     prof = cProfile.Profile()
     prof.enable()
     for d in docs[1:]:
