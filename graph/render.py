@@ -22,7 +22,6 @@ import json
 import os
 import re
 import shutil
-import tempfile
 import time
 from importlib import resources
 from pathlib import Path
@@ -31,7 +30,7 @@ import networkx as nx
 import numpy as np
 
 from . import project
-from .store import _umask
+from .store import write_atomic
 
 VIEWS = ("full", "persons", "countries")
 MAX_NODES = 20_000
@@ -499,18 +498,7 @@ def page_html(data: dict, *, csp: bool = True) -> str:
 
 
 def _write(out: str | os.PathLike, text: str) -> Path:
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=str(out.parent))
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return out
+    return write_atomic(out, lambda fh: fh.write(text.encode("utf-8")))
 
 
 def render_page(store, *, view: str = "full", focus: str | None = None, radius: int | None = None, since=None,

@@ -9,8 +9,9 @@ from __future__ import annotations
 import os
 import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import BinaryIO
 
 import pyoxigraph as ox
 
@@ -28,6 +29,23 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def write_atomic(out: str | os.PathLike, fill: Callable[[BinaryIO], object]) -> Path:
+    """Write ``out`` atomically: ``fill`` writes into a temporary file beside it, which then replaces ``out`` with
+    the usual permissions; on any error ``out`` is left as it was. Returns the path."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=str(out.parent))
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fill(fh)
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, out)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return out
 
 
 class StoreError(RuntimeError):
@@ -180,24 +198,14 @@ class GraphStore:
         """Write the dataset to ``out`` atomically (temporary file, then rename)."""
         if fmt not in FORMATS:
             raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
-        out = Path(out)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=str(out.parent))
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                kwargs = {}
-                if fmt == "turtle":
-                    kwargs["from_graph"] = ox.DefaultGraph()
-                    data = self._merged()
-                    data.dump(fh, FORMATS[fmt], **kwargs)
-                else:
-                    self.store.dump(fh, FORMATS[fmt], prefixes=PREFIXES if fmt == "trig" else None)
-            os.chmod(tmp, 0o666 & ~_umask())
-            os.replace(tmp, out)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        return out
+
+        def fill(fh: BinaryIO) -> None:
+            if fmt == "turtle":
+                self._merged().dump(fh, FORMATS[fmt], from_graph=ox.DefaultGraph())
+            else:
+                self.store.dump(fh, FORMATS[fmt], prefixes=PREFIXES if fmt == "trig" else None)
+
+        return write_atomic(out, fill)
 
     def _merged(self) -> ox.Store:
         """All graphs merged into the default graph (for triple-only formats)."""
